@@ -1,0 +1,86 @@
+/*
+ * service.h - what a service implementation sees, and how it plugs in.
+ *
+ * A service file (services/<svc>.c) exports one `const struct dd_service`:
+ * its model id, its handler table and its rules. The server has already
+ * authenticated the caller, routed to the operation, decoded the body and
+ * validated it against the model, and opened a transaction, so a handler
+ * only applies the service's own rules:
+ *
+ *     static json_t *get_parameter(struct dd_request *r, json_t *in)
+ *     {
+ *         ...
+ *         if (!found)
+ *             return dd_fail(r, 400, "ParameterNotFound", "");
+ *         return json_pack("{s:o}", "Parameter", p);
+ *     }
+ *
+ * A handler returns a new reference to its output (shaped like the model's
+ * output; json_object() for an empty one) or NULL after recording an error
+ * with dd_fail(). On NULL the transaction is rolled back.
+ */
+#ifndef DD_SERVICE_H
+#define DD_SERVICE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../protocol/error.h"
+#include "../protocol/model.h"
+#include "store.h"
+
+struct dd_request {
+    const struct dd_service_model *model;
+    const struct dd_operation *op;
+    const char *account;    /* 12 digits */
+    const char *region;     /* from the credential scope */
+    const char *access_key; /* the caller's access key id */
+    const char *caller_arn; /* arn:aws:iam::ACCOUNT:root, or an assumed-role ARN */
+    const char *user_id;    /* GetCallerIdentity UserId */
+    const char *request_id;
+    struct store_conn *db; /* this thread's connection, inside the call's transaction */
+    int64_t now_ms;        /* the emulator clock at the start of the call */
+    struct dd_error err;
+};
+
+typedef json_t *(*dd_handler_fn)(struct dd_request *r, json_t *input);
+
+/* dd_handler.flags */
+#define DD_OP_READ 0x1u /* only reads: runs in a deferred (shared) transaction */
+
+struct dd_handler {
+    const char *operation; /* the model's operation name */
+    dd_handler_fn fn;
+    unsigned flags;
+};
+
+struct dd_service {
+    const char *model_id; /* botocore id: "ssm" */
+    const struct dd_handler *handlers;
+    size_t handler_count;
+    /* The code this service answers model validation failures with:
+     * "ValidationException" (SSM, ECS uses "InvalidParameterException"...). */
+    const char *validation_code;
+    /* The service's tables: numbered migrations, applied in order once each
+     * (the store records per service how many have run). NULL-terminated. */
+    const char *const *schema;
+    /* Optional: called once at start-up after the store is open (load fixtures). */
+    int (*init)(struct store_conn *db);
+};
+
+/* Records an error on the request and returns NULL, for `return dd_fail(...)`. */
+json_t *dd_fail(struct dd_request *r, int http_status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* arn:aws:<service>:<region>:<account>:<resource> into `out` (a new malloc'd string). */
+char *dd_arn(const struct dd_request *r, const char *service, const char *resource_fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* A random lowercase hex id of `n` characters (n < 64) into out (n+1 bytes). */
+void dd_random_hex(char *out, size_t n);
+
+/* The registered services, NULL-terminated (emulator/services/services.c). */
+extern const struct dd_service *const dd_services[];
+
+#endif

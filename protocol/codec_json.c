@@ -1,0 +1,3 @@
+/* placeholder: being written */
+#include "codec_internal.h"
+const struct dd_codec codec_json = {0};

@@ -1,0 +1,2 @@
+/* placeholder: being written */
+#include "sigv4.h"

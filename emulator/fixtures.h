@@ -1,5 +1,5 @@
 /*
- * fixtures.h - data the emulator is born with (fixtures/*.json, embedded at build time).
+ * fixtures.h - data the emulator is born with (the JSON files in fixtures/, embedded at build time).
  */
 #ifndef DD_FIXTURES_H
 #define DD_FIXTURES_H

@@ -55,6 +55,8 @@ struct dd_handler {
     unsigned flags;
 };
 
+struct sim_kind;
+
 struct dd_service {
     const char *model_id; /* botocore id: "ssm" */
     const struct dd_handler *handlers;
@@ -65,6 +67,9 @@ struct dd_service {
     /* The service's tables: numbered migrations, applied in order once each
      * (the store records per service how many have run). NULL-terminated. */
     const char *const *schema;
+    /* Simulation events this service's handlers schedule (see sim.h). */
+    const struct sim_kind *events;
+    size_t event_count;
     /* Optional: called once at start-up after the store is open (load fixtures). */
     int (*init)(struct store_conn *db);
 };

@@ -46,7 +46,7 @@ int store_reset(const char *account);
 
 /* Binding helpers: text may be NULL (binds NULL). */
 void store_bind_text(sqlite3_stmt *st, int i, const char *s);
-/* Column text as a new json string, or json_null() when NULL. */
+/* Column text (borrowed until the next step/reset), or NULL. */
 const char *store_col_text(sqlite3_stmt *st, int i);
 
 #endif

@@ -151,7 +151,10 @@ class EmulatorTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.emulator.stop()
+        rc = cls.emulator.stop()
+        # A clean stop exits 0; sanitizer findings (leaks, UB) make it non-zero.
+        if rc != 0:
+            raise AssertionError("drydock exited with %s:\n%s" % (rc, cls.emulator.output()[-6000:]))
 
     def setUp(self):
         self.emulator.admin("POST", "/_drydock/reset")

@@ -1,0 +1,123 @@
+/* admin.c - the admin API (see admin.h). */
+#include "admin.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../protocol/codec.h"
+#include "clock.h"
+#include "router.h"
+#include "server.h"
+#include "sim.h"
+#include "store.h"
+
+static int answer(struct dd_buf *out, int status, json_t *doc /* stolen */)
+{
+    char *text = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    buf_puts(out, text ? text : "{}");
+    free(text);
+    return status;
+}
+
+static int problem(struct dd_buf *out, int status, const char *message)
+{
+    return answer(out, status, json_pack("{s:s}", "error", message));
+}
+
+static int health(struct dd_buf *out)
+{
+    json_t *services = json_object();
+    for (const struct dd_service_model *const *m = dd_models; *m; m++) {
+        json_object_set_new(services, (*m)->id,
+                            json_pack("{s:s, s:s, s:I, s:I}", "service_id", (*m)->service_id, "protocol",
+                                      (*m)->protocol == DD_PROTO_JSON    ? "json"
+                                      : (*m)->protocol == DD_PROTO_QUERY ? "query"
+                                                                          : "ec2",
+                                      "operations", (json_int_t)(*m)->operation_count, "implemented",
+                                      (json_int_t)router_implemented(*m)));
+    }
+    return answer(out, 200,
+                  json_pack("{s:s, s:s, s:f, s:o}", "status", "running", "version", DRYDOCK_VERSION,
+                            "uptime_seconds", server_uptime(), "services", services));
+}
+
+/* Parameters from the JSON body, or else the query string (?account=...). */
+static json_t *params(const char *uri, const char *body, size_t len)
+{
+    if (len) {
+        json_t *doc = json_loadb(body, len, 0, NULL);
+        return json_is_object(doc) ? doc : (json_decref(doc), NULL);
+    }
+    const char *q = strchr(uri, '?');
+    struct dd_error err;
+    return q ? codec_parse_form(q + 1, strlen(q + 1), &err) : json_object();
+}
+
+static int reset(const char *uri, const char *body, size_t len, struct dd_buf *out)
+{
+    json_t *p = params(uri, body, len);
+    if (!p)
+        return problem(out, 400, "the body must be a JSON object");
+    const char *account = json_string_value(json_object_get(p, "account"));
+    int rc = store_reset(account);
+    json_t *doc = json_pack("{s:s, s:s?}", "reset", account ? "account" : "all", "account", account);
+    json_decref(p);
+    return rc ? problem(out, 500, "reset failed") : answer(out, 200, doc);
+}
+
+/* `events_run` < 0: not an advance, leave it out. */
+static int clock_state(struct dd_buf *out, int events_run)
+{
+    int64_t now = clock_now_ms();
+    char iso[32];
+    codec_format_iso8601((double)now / 1000.0, iso);
+    json_t *doc = json_pack("{s:s, s:I, s:s, s:I}", "mode", clock_is_manual() ? "manual" : "real", "now_ms",
+                            (json_int_t)now, "now", iso, "pending_events", (json_int_t)sim_pending());
+    if (events_run >= 0)
+        json_object_set_new(doc, "events_run", json_integer(events_run));
+    return answer(out, 200, doc);
+}
+
+static int clock_set(const char *uri, const char *body, size_t len, struct dd_buf *out)
+{
+    json_t *p = params(uri, body, len);
+    if (!p)
+        return problem(out, 400, "the body must be a JSON object");
+    const char *mode = json_string_value(json_object_get(p, "mode"));
+    json_t *adv = json_object_get(p, "advance_seconds");
+    int status = 0;
+    if (mode && strcmp(mode, "manual") != 0 && strcmp(mode, "real") != 0)
+        status = problem(out, 400, "mode must be \"manual\" or \"real\"");
+    else if (adv && (!json_is_number(adv) || json_number_value(adv) < 0))
+        status = problem(out, 400, "advance_seconds must be a non-negative number");
+    json_decref(p);
+    if (status)
+        return status;
+    if (mode)
+        clock_set_manual(strcmp(mode, "manual") == 0);
+    if (adv)
+        clock_advance_ms((int64_t)(json_number_value(adv) * 1000.0));
+    /* Everything due by the new time happens before the answer: a test that
+     * advances the clock sees the consequences at once, without sleeping. */
+    int ran = sim_run_due();
+    sim_wake();
+    return clock_state(out, ran);
+}
+
+int admin_handle(const char *method, const char *uri, const char *body, size_t len, struct dd_buf *out)
+{
+    const char *path = uri + strlen("/_drydock");
+    size_t n = strcspn(path, "?");
+    bool get = strcmp(method, "GET") == 0, post = strcmp(method, "POST") == 0;
+#define IS(p) (n == strlen(p) && strncmp(path, p, n) == 0)
+    if (IS("/health"))
+        return get ? health(out) : problem(out, 405, "use GET");
+    if (IS("/reset"))
+        return post ? reset(uri, body, len, out) : problem(out, 405, "use POST");
+    if (IS("/clock"))
+        return get ? clock_state(out, -1) : post ? clock_set(uri, body, len, out) : problem(out, 405, "use GET or POST");
+#undef IS
+    return problem(out, 404, "no such admin endpoint");
+}

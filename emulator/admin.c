@@ -92,13 +92,13 @@ static int clock_set(const char *uri, const char *body, size_t len, struct dd_bu
         status = problem(out, 400, "mode must be \"manual\" or \"real\"");
     else if (adv && (!json_is_number(adv) || json_number_value(adv) < 0))
         status = problem(out, 400, "advance_seconds must be a non-negative number");
+    if (status == 0 && mode)
+        clock_set_manual(strcmp(mode, "manual") == 0);
+    if (status == 0 && adv)
+        clock_advance_ms((int64_t)(json_number_value(adv) * 1000.0));
     json_decref(p);
     if (status)
         return status;
-    if (mode)
-        clock_set_manual(strcmp(mode, "manual") == 0);
-    if (adv)
-        clock_advance_ms((int64_t)(json_number_value(adv) * 1000.0));
     /* Everything due by the new time happens before the answer: a test that
      * advances the clock sees the consequences at once, without sleeping. */
     int ran = sim_run_due();

@@ -196,3 +196,12 @@ int auth_check(const struct dd_service_model *svc, const struct sigv4_request *r
     snprintf(caller->user_id, sizeof caller->user_id, "%s", account);
     return 0;
 }
+
+void auth_anonymous(struct auth_caller *caller)
+{
+    memset(caller, 0, sizeof *caller);
+    snprintf(caller->account, sizeof caller->account, "%s", cfg.default_account);
+    snprintf(caller->region, sizeof caller->region, "us-east-1");
+    snprintf(caller->arn, sizeof caller->arn, "arn:aws:iam::%s:root", cfg.default_account);
+    snprintf(caller->user_id, sizeof caller->user_id, "%s", cfg.default_account);
+}

@@ -50,6 +50,9 @@ int auth_check(const struct dd_service_model *svc, const struct sigv4_request *r
                enum sigv4_status parse_status, const struct sigv4_auth *auth, const char *why,
                struct auth_caller *caller, struct dd_error *err);
 
+/* The caller of an operation AWS serves unsigned (authtype "none"): the default account, anonymous. */
+void auth_anonymous(struct auth_caller *caller);
+
 /* Fills `err` with `failure` as `protocol` reports it; `detail` completes some messages. */
 void auth_error(enum dd_protocol protocol, enum auth_failure failure, const char *detail,
                 struct dd_error *err);

@@ -190,9 +190,15 @@ static json_t *run(struct call *c, struct exchange *x, const struct sigv4_reques
                    const struct sigv4_auth *auth, const char *why)
 {
     const char *target = header(x, "X-Amz-Target");
-    if (auth_check(c->svc, sreq, st, auth, why, &c->caller, &c->err))
+    if (find_operation(c, target)) {
+        /* an unsigned call to nothing is first of all unsigned */
+        if (st != SIGV4_OK)
+            auth_check(c->svc, sreq, st, auth, why, &c->caller, &c->err);
         return NULL;
-    if (find_operation(c, target))
+    }
+    if ((c->op->flags & DD_OP_UNSIGNED) && st == SIGV4_MISSING)
+        auth_anonymous(&c->caller);
+    else if (auth_check(c->svc, sreq, st, auth, why, &c->caller, &c->err))
         return NULL;
     const struct dd_service *impl = router_service(c->svc);
     const struct dd_handler *h = router_handler(c->svc, c->op);
@@ -313,13 +319,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (!x->started) {
         x->started = true;
         const char *len = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (len && strtoull(len, NULL, 10) > srv.max_body) {
-            /* Answer before reading the body: libmicrohttpd then drops the
-             * connection instead of receiving bytes nobody will use. */
+        /* Too large: the body is read and dropped, then answered. Answering
+         * first would close the connection under a client still sending,
+         * which then sees a reset instead of the 413. */
+        if (len && strtoull(len, NULL, 10) > srv.max_body)
             x->too_large = true;
-            MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_header, x);
-            return handle_aws(conn, x, method);
-        }
         return MHD_YES;
     }
     if (*upload_data_size) {

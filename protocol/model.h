@@ -85,6 +85,9 @@ struct dd_shape {
     uint16_t http_status;     /* exceptions: error.httpStatusCode, 0 if unset */
 };
 
+/* dd_operation.flags */
+#define DD_OP_UNSIGNED 0x01u /* authtype "none": AWS accepts it without a signature */
+
 struct dd_operation {
     const char *name;
     int32_t input;              /* input shape index, or -1 */
@@ -92,6 +95,7 @@ struct dd_operation {
     const char *result_wrapper; /* query: <NameResult> element name, or NULL */
     uint32_t first_error;       /* range in the service's errors array */
     uint16_t error_count;
+    uint8_t flags; /* DD_OP_* */
 };
 
 struct dd_service_model {

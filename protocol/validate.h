@@ -10,8 +10,8 @@
  *   2 validation errors detected: Value 'x' at 'type' failed to satisfy
  *   constraint: Member must satisfy enum value set: [String, StringList,
  *   SecureString]; Value ... at 'tags.1.member.key' ...
- * json services name members lowerCamel ('name', 'parameterFilters.1.member.key');
- * query/ec2 services name them as on the wire.
+ * Paths name members lowerCamel ('name', 'parameterFilters.1.member.key'),
+ * as json and query services answer; ec2 services name them as on the wire.
  */
 #ifndef DD_VALIDATE_H
 #define DD_VALIDATE_H

@@ -210,7 +210,7 @@ class CoreTest(harness.EmulatorTest):
 
     def test_not_implemented_ec2(self):
         with self.assertAwsError("NotImplemented", status=501):
-            self.client("ec2").describe_key_pairs()
+            self.client("ec2").describe_vpn_gateways()
 
     # --- bad bodies -----------------------------------------------------------
     def test_malformed_json(self):

@@ -43,6 +43,23 @@ static int health(struct dd_buf *out)
                             "uptime_seconds", server_uptime(), "services", services));
 }
 
+/* Every implemented service and its implemented operations. */
+static int services(struct dd_buf *out)
+{
+    json_t *doc = json_object();
+    for (const struct dd_service_model *const *m = dd_models; *m; m++) {
+        json_t *ops = json_array();
+        for (uint32_t i = 0; i < (*m)->operation_count; i++)
+            if (router_handler(*m, &(*m)->operations[i]))
+                json_array_append_new(ops, json_string((*m)->operations[i].name));
+        if (json_array_size(ops))
+            json_object_set_new(doc, (*m)->id, ops);
+        else
+            json_decref(ops);
+    }
+    return answer(out, 200, doc);
+}
+
 /* Parameters from the JSON body, or else the query string (?account=...). */
 static json_t *params(const char *uri, const char *body, size_t len)
 {
@@ -114,6 +131,8 @@ int admin_handle(const char *method, const char *uri, const char *body, size_t l
 #define IS(p) (n == strlen(p) && strncmp(path, p, n) == 0)
     if (IS("/health"))
         return get ? health(out) : problem(out, 405, "use GET");
+    if (IS("/services"))
+        return get ? services(out) : problem(out, 405, "use GET");
     if (IS("/reset"))
         return post ? reset(uri, body, len, out) : problem(out, 405, "use POST");
     if (IS("/clock"))

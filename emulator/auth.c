@@ -7,6 +7,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
+#include "services/sts.h"
+
 #define MAX_SKEW_SECONDS (15 * 60)
 
 static struct {
@@ -77,7 +80,7 @@ struct auth_words {
 };
 
 /* [protocol][failure]: AWS's codes and messages for each wire protocol. */
-static const struct auth_words words[3][6] = {
+static const struct auth_words words[3][AUTH_TOKEN_EXPIRED + 1] = {
     [DD_PROTO_JSON] = {
         [AUTH_MISSING] = {400, "MissingAuthenticationTokenException", "Missing Authentication Token"},
         [AUTH_MALFORMED] = {400, "IncompleteSignatureException", NULL},
@@ -85,6 +88,7 @@ static const struct auth_words words[3][6] = {
         [AUTH_BAD_SIGNATURE] = {400, "InvalidSignatureException", NULL},
         [AUTH_EXPIRED] = {400, "InvalidSignatureException", NULL},
         [AUTH_TOO_LARGE] = {413, "RequestEntityTooLargeException", NULL},
+        [AUTH_TOKEN_EXPIRED] = {400, "ExpiredTokenException", "The security token included in the request is expired"},
     },
     [DD_PROTO_QUERY] = {
         [AUTH_MISSING] = {403, "MissingAuthenticationToken", "Request is missing Authentication Token"},
@@ -93,6 +97,7 @@ static const struct auth_words words[3][6] = {
         [AUTH_BAD_SIGNATURE] = {403, "SignatureDoesNotMatch", NULL},
         [AUTH_EXPIRED] = {403, "SignatureDoesNotMatch", NULL},
         [AUTH_TOO_LARGE] = {413, "RequestEntityTooLarge", NULL},
+        [AUTH_TOKEN_EXPIRED] = {403, "ExpiredToken", "The security token included in the request is expired"},
     },
     [DD_PROTO_EC2] = {
         [AUTH_MISSING] = {401, "MissingAuthenticationToken", "Request is missing Authentication Token"},
@@ -101,6 +106,7 @@ static const struct auth_words words[3][6] = {
         [AUTH_BAD_SIGNATURE] = {401, "AuthFailure", "AWS was not able to validate the provided access credentials"},
         [AUTH_EXPIRED] = {400, "RequestExpired", "Request has expired."},
         [AUTH_TOO_LARGE] = {413, "RequestEntityTooLarge", NULL},
+        [AUTH_TOKEN_EXPIRED] = {400, "RequestExpired", "Request has expired."},
     },
 };
 
@@ -177,6 +183,21 @@ int auth_check(const struct dd_service_model *svc, const struct sigv4_request *r
     if (check_time(svc, auth, err))
         return -1;
     const char *secret = json_string_value(json_object_get(json_object_get(cfg.keys, auth->access_key), "secret"));
+    /* Temporary credentials issued by STS AssumeRole: valid only with their
+     * own session token and until they expire; the caller is the role session. */
+    struct sts_session session;
+    bool temporary = !secret && sts_session_find(auth->access_key, &session);
+    if (temporary) {
+        if (strcmp(session.token, auth->security_token) != 0) {
+            auth_error(svc->protocol, AUTH_UNKNOWN_KEY, NULL, err);
+            return -1;
+        }
+        if (clock_now_ms() >= session.expires_ms) {
+            auth_error(svc->protocol, AUTH_TOKEN_EXPIRED, NULL, err);
+            return -1;
+        }
+        secret = session.secret;
+    }
     if (!secret && cfg.require_auth) {
         auth_error(svc->protocol, AUTH_UNKNOWN_KEY, NULL, err);
         return -1;
@@ -190,10 +211,15 @@ int auth_check(const struct dd_service_model *svc, const struct sigv4_request *r
     }
     const char *account = auth_account_for(auth->access_key);
     snprintf(caller->access_key, sizeof caller->access_key, "%s", auth->access_key);
-    snprintf(caller->account, sizeof caller->account, "%s", account);
+    snprintf(caller->account, sizeof caller->account, "%.12s", account);
     snprintf(caller->region, sizeof caller->region, "%s", auth->region);
     snprintf(caller->arn, sizeof caller->arn, "arn:aws:iam::%s:root", account);
     snprintf(caller->user_id, sizeof caller->user_id, "%s", account);
+    if (temporary) {
+        snprintf(caller->account, sizeof caller->account, "%s", session.account);
+        snprintf(caller->arn, sizeof caller->arn, "%s", session.arn);
+        snprintf(caller->user_id, sizeof caller->user_id, "%s", session.user_id);
+    }
     return 0;
 }
 

@@ -24,6 +24,7 @@ enum auth_failure {
     AUTH_BAD_SIGNATURE,
     AUTH_EXPIRED,
     AUTH_TOO_LARGE, /* not auth, but answered per protocol the same way */
+    AUTH_TOKEN_EXPIRED, /* STS temporary credentials past their expiry */
 };
 
 struct auth_caller {

@@ -135,13 +135,23 @@ static json_t *invoke(struct call *c, const struct dd_handler *h, json_t *input,
         .now_ms = clock_now_ms(),
     };
     bool write = !(h->flags & DD_OP_READ);
-    if (store_begin(r.db, write)) {
-        dd_err(&c->err, 500, "InternalFailure", "The request processing has failed because of an unknown error.");
-        return NULL;
-    }
-    json_t *out = h->fn(&r, input);
-    if (!out) {
+    json_t *out = NULL;
+    for (;;) {
+        r.writable = write;
+        if (store_begin(r.db, write)) {
+            dd_err(&c->err, 500, "InternalFailure", "The request processing has failed because of an unknown error.");
+            return NULL;
+        }
+        out = h->fn(&r, input);
+        if (out)
+            break;
         store_rollback(r.db);
+        if (r.retry_as_write && !write) {
+            write = true;
+            r.retry_as_write = false;
+            dd_err_clear(&r.err);
+            continue;
+        }
         c->err = r.err;
         if (!c->err.code[0])
             dd_err(&c->err, 500, "InternalFailure", "The request processing has failed because of an unknown error.");

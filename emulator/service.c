@@ -16,6 +16,12 @@ json_t *dd_fail(struct dd_request *r, int http_status, const char *code, const c
     return NULL;
 }
 
+json_t *dd_retry_as_write(struct dd_request *r)
+{
+    r->retry_as_write = true;
+    return NULL;
+}
+
 char *dd_arn(const struct dd_request *r, const char *service, const char *resource_fmt, ...)
 {
     struct dd_buf b = {0};

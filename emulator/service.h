@@ -41,6 +41,8 @@ struct dd_request {
     const char *request_id;
     struct store_conn *db; /* this thread's connection, inside the call's transaction */
     int64_t now_ms;        /* the emulator clock at the start of the call */
+    bool writable;         /* false inside a DD_OP_READ call's read transaction */
+    bool retry_as_write;   /* set by dd_retry_as_write() */
     struct dd_error err;
 };
 
@@ -77,6 +79,14 @@ struct dd_service {
 /* Records an error on the request and returns NULL, for `return dd_fail(...)`. */
 json_t *dd_fail(struct dd_request *r, int http_status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/*
+ * From a DD_OP_READ handler that finds it must write after all (say, to
+ * create an account's default resources on its first call): returns NULL,
+ * and the server rolls back and runs the handler again in a write
+ * transaction. Reads stay lock-free in the common case.
+ */
+json_t *dd_retry_as_write(struct dd_request *r);
 
 /* arn:aws:<service>:<region>:<account>:<resource> into `out` (a new malloc'd string). */
 char *dd_arn(const struct dd_request *r, const char *service, const char *resource_fmt, ...)

@@ -108,6 +108,7 @@ static int run_one(struct store_conn *c, int64_t now)
         .db = c,
         .now_ms = sqlite3_column_int64(st, 1),
         .request_id = "simulation",
+        .writable = true,
     };
     sqlite3_reset(st);
     sqlite3_stmt *del = store_stmt(c, SQL_DELETE);

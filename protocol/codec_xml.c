@@ -121,8 +121,9 @@ static void codec_xml_write_value(struct dd_buf *out, const struct dd_service_mo
     }
     struct dd_buf text = {0};
     int fmt = m ? m->timestamp_format : shape->timestamp_format;
-    /* responses always carry milliseconds, as AWS's do: 2024-05-01T12:00:00.000Z */
-    if (codec_text_put_scalar(&text, shape, fmt, value, true) == 0) {
+    /* EC2 always writes milliseconds (2024-05-01T12:00:00.000Z); query services
+     * such as IAM only when there are some (2024-05-01T12:00:00Z). */
+    if (codec_text_put_scalar(&text, shape, fmt, value, svc->protocol == DD_PROTO_EC2) == 0) {
         codec_xml_open(out, name);
         if (text.data)
             buf_put_xml(out, text.data);

@@ -437,6 +437,23 @@ static void validate_value(struct validate_run *run, const struct dd_shape *shap
     }
 }
 
+/* EC2 reports the first missing parameter on its own, by its wire name:
+ * "MissingParameter: The request must contain the parameter VpcId". */
+static int validate_ec2_missing(const struct dd_service_model *svc, const struct dd_shape *shape, json_t *input,
+                                struct dd_error *err)
+{
+    for (uint32_t i = 0; i < shape->count; i++) {
+        const struct dd_member *m = &svc->members[shape->first + i];
+        json_t *value = json_object_get(input, m->name);
+        if (!(m->flags & DD_MEMBER_REQUIRED) || (value && !json_is_null(value)))
+            continue;
+        const char *wire = m->query_name ? m->query_name : m->location_name ? m->location_name : m->name;
+        char first = wire[0] >= 'a' && wire[0] <= 'z' ? (char)(wire[0] - 'a' + 'A') : wire[0];
+        return dd_err(err, 400, "MissingParameter", "The request must contain the parameter %c%s", first, wire + 1);
+    }
+    return 0;
+}
+
 int validate_input(const struct dd_service_model *svc, const struct dd_operation *op, json_t *input,
                    const char *code, struct dd_error *err)
 {
@@ -448,6 +465,10 @@ int validate_input(const struct dd_service_model *svc, const struct dd_operation
         return 0;
     if (!json_is_object(input))
         input = empty = json_object(); /* new: an absent body is an empty input */
+    if (svc->protocol == DD_PROTO_EC2 && validate_ec2_missing(svc, model_shape(svc, (uint32_t)op->input), input, err)) {
+        rc = -1;
+        goto cleanup;
+    }
     validate_structure(&run, model_shape(svc, (uint32_t)op->input), input);
     if (run.count == 0)
         goto cleanup;

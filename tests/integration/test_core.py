@@ -196,6 +196,27 @@ class CoreTest(harness.EmulatorTest):
         self.assertEqual(status, 400)
         self.assertEqual(xml_error(body), ("InvalidAction", "The action NoSuchThing is not valid for this web service."))
 
+    def test_missing_parameter_ec2(self):
+        status, _, body = self.raw.send("ec2", "Action=DeleteVpc&Version=2016-11-15", {"Content-Type": FORM})
+        self.assertEqual(status, 400)
+        self.assertEqual(xml_error(body), ("MissingParameter", "The request must contain the parameter VpcId"))
+
+    def test_validation_error_query(self):
+        status, _, body = self.raw.send("sts", "Action=AssumeRole&Version=2011-06-15&RoleSessionName=session",
+                                        {"Content-Type": FORM})
+        self.assertEqual(status, 400)
+        code, msg = xml_error(body)
+        self.assertEqual(code, "ValidationError")
+        self.assertEqual(msg, "1 validation error detected: Value null at 'roleArn' failed to satisfy constraint: "
+                              "Member must not be null")
+
+    def test_validation_error_json(self):
+        status, _, body = self.ssm_raw(b'{"Name": "/x", "Value": "v", "Type": "Nope"}', target="AmazonSSM.PutParameter")
+        self.assertEqual(status, 400)
+        self.assertEqual(json_error(body), ("ValidationException",
+                         "1 validation error detected: Value 'Nope' at 'type' failed to satisfy constraint: "
+                         "Member must satisfy enum value set: [String, StringList, SecureString]"))
+
     def test_missing_action(self):
         status, _, body = self.raw.send("sts", "Version=2011-06-15", {"Content-Type": FORM})
         self.assertEqual(status, 400)
@@ -276,6 +297,15 @@ class CoreTest(harness.EmulatorTest):
         self.assertEqual(h["services"]["sts"]["protocol"], "query")
         self.assertGreater(h["services"]["ec2"]["operations"], 400)
         self.assertGreaterEqual(h["services"]["sts"]["implemented"], 1)
+
+    def test_services_lists_implemented_operations(self):
+        s = self.emulator.admin("GET", "/_drydock/services")
+        self.assertIn("GetCallerIdentity", s["sts"])
+        self.assertIn("PutParameter", s["ssm"])
+        self.assertNotIn("AssumeRoleWithSAML", s["sts"])
+        h = self.emulator.admin("GET", "/_drydock/health")
+        for svc, ops in s.items():
+            self.assertEqual(len(ops), h["services"][svc]["implemented"])
 
     def test_admin_unknown_path(self):
         with self.assertRaises(urllib.error.HTTPError) as cm:

@@ -230,10 +230,11 @@ START_TEST(query_and_ec2_naming)
            "{\"RoleName\": \"r\", \"AssumeRolePolicyDocument\": \"{}\", \"Tags\": [{\"Key\": \"k\"}]}",
            "1 validation error detected: Value null at 'tags.1.member.value' failed to satisfy constraint: "
            "Member must not be null");
-    /* ec2 names them as its requests do */
-    expect("ec2", "RunInstances", "{}",
-           "2 validation errors detected: Value null at 'MaxCount' failed to satisfy constraint: Member must not be "
-           "null; Value null at 'MinCount' failed to satisfy constraint: Member must not be null");
+    /* ec2 reports the first missing parameter alone, by its wire name */
+    expect("ec2", "RunInstances", "{}", "The request must contain the parameter MaxCount");
+    expect("ec2", "DescribeVpcs", "{\"Filters\": [{\"Name\": \"x\"}], \"MaxResults\": 1}",
+           "1 validation error detected: Value '1' at 'MaxResults' failed to satisfy constraint: Member must have "
+           "value greater than or equal to 5");
 }
 END_TEST
 

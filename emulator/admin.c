@@ -8,7 +8,9 @@
 #include "../protocol/codec.h"
 #include "clock.h"
 #include "router.h"
+#include "auth.h"
 #include "server.h"
+#include "service.h"
 #include "sim.h"
 #include "store.h"
 
@@ -123,6 +125,57 @@ static int clock_set(const char *uri, const char *body, size_t len, struct dd_bu
     return clock_state(out, ran);
 }
 
+/* /_drydock/<service>/<action>: the service's own admin actions (see dd_service.admin). */
+static int service_action(const char *path, size_t n, const char *uri, const char *body, size_t len,
+                          struct dd_buf *out)
+{
+    const char *slash = memchr(path + 1, '/', n - 1);
+    if (!slash)
+        return problem(out, 404, "no such admin endpoint");
+    const struct dd_service *svc = NULL;
+    for (const struct dd_service *const *s = dd_services; *s; s++)
+        if (strlen((*s)->model_id) == (size_t)(slash - path - 1) && strncmp((*s)->model_id, path + 1, slash - path - 1) == 0)
+            svc = *s;
+    if (!svc || !svc->admin)
+        return problem(out, 404, "no such admin endpoint");
+    json_t *p = params(uri, body, len);
+    if (!p)
+        return problem(out, 400, "the body must be a JSON object");
+    char action[128];
+    snprintf(action, sizeof action, "%.*s", (int)(n - (size_t)(slash + 1 - path)), slash + 1);
+    const char *account = json_string_value(json_object_get(p, "account"));
+    const char *region = json_string_value(json_object_get(p, "region"));
+    struct dd_request r = {
+        .model = model_find(svc->model_id),
+        .account = account ? account : auth_account_for(""),
+        .region = region ? region : "us-east-1",
+        .access_key = "",
+        .caller_arn = "",
+        .user_id = "",
+        .request_id = "admin",
+        .db = store_conn_get(),
+        .now_ms = clock_now_ms(),
+        .writable = true,
+    };
+    json_t *result = NULL;
+    if (store_begin(r.db, true) == 0) {
+        result = svc->admin(&r, action, p);
+        if (result && store_commit(r.db) == 0) {
+            sim_wake();
+        } else {
+            store_rollback(r.db);
+            json_decref(result);
+            result = NULL;
+        }
+    }
+    json_decref(p);
+    if (!result)
+        return answer(out, r.err.http_status ? r.err.http_status : 500,
+                      json_pack("{s:s, s:s}", "error", r.err.code[0] ? r.err.code : "InternalFailure", "message",
+                                r.err.message));
+    return answer(out, 200, result);
+}
+
 int admin_handle(const char *method, const char *uri, const char *body, size_t len, struct dd_buf *out)
 {
     const char *path = uri + strlen("/_drydock");
@@ -138,5 +191,5 @@ int admin_handle(const char *method, const char *uri, const char *body, size_t l
     if (IS("/clock"))
         return get ? clock_state(out, -1) : post ? clock_set(uri, body, len, out) : problem(out, 405, "use GET or POST");
 #undef IS
-    return problem(out, 404, "no such admin endpoint");
+    return service_action(path, n, uri, body, len, out);
 }

@@ -72,8 +72,19 @@ struct dd_service {
     /* Simulation events this service's handlers schedule (see sim.h). */
     const struct sim_kind *events;
     size_t event_count;
-    /* Optional: called once at start-up after the store is open (load fixtures). */
+    /* Optional: called once at start-up, after the store is open and
+     * migrated (load fixtures, check them). Non-zero stops the start. */
     int (*init)(struct store_conn *db);
+    /*
+     * Optional: the service's admin actions, reached at
+     * /_drydock/<model_id>/<action> (e.g. /_drydock/elbv2/target-health).
+     * `params` (borrowed) is the JSON body or the query string's pairs.
+     * Runs in a write transaction with `r` set up for `params`' "account"
+     * (default the default account) and "region" (default us-east-1).
+     * Returns a new JSON document, or NULL with r->err set (its
+     * http_status is used).
+     */
+    json_t *(*admin)(struct dd_request *r, const char *action, json_t *params);
 };
 
 /* Records an error on the request and returns NULL, for `return dd_fail(...)`. */

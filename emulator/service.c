@@ -45,3 +45,56 @@ void dd_random_hex(char *out, size_t n)
         out[i] = hex[(raw[i / 2] >> ((i & 1) ? 0 : 4)) & 15];
     out[n] = '\0';
 }
+
+const char *dd_in_str(json_t *in, const char *key)
+{
+    return json_string_value(json_object_get(in, key));
+}
+
+bool dd_in_bool(json_t *in, const char *key)
+{
+    return json_is_true(json_object_get(in, key));
+}
+
+json_int_t dd_in_int(json_t *in, const char *key, json_int_t dflt)
+{
+    json_t *v = json_object_get(in, key);
+    return json_is_integer(v) ? json_integer_value(v) : dflt;
+}
+
+int dd_reject(struct dd_request *r, int http_status, const char *code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    dd_verr(&r->err, http_status, code, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int dd_internal(struct dd_request *r)
+{
+    return dd_reject(r, 500, "InternalFailure", "The request processing has failed because of an unknown error, "
+                                                "exception or failure.");
+}
+
+sqlite3_stmt *dd_stmt(struct dd_request *r, const char *sql)
+{
+    sqlite3_stmt *st = store_stmt(r->db, sql);
+    store_bind_text(st, 1, r->account);
+    store_bind_text(st, 2, r->region);
+    return st;
+}
+
+int dd_exec(struct dd_request *r, sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : dd_internal(r);
+}
+
+int64_t dd_single_int(sqlite3_stmt *st, int64_t dflt)
+{
+    int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : dflt;
+    sqlite3_reset(st);
+    return v;
+}

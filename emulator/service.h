@@ -99,6 +99,29 @@ json_t *dd_fail(struct dd_request *r, int http_status, const char *code, const c
  */
 json_t *dd_retry_as_write(struct dd_request *r);
 
+/* ---- small helpers every service uses ------------------------------------- */
+
+/* A handler input's members (borrowed; NULL, false or `dflt` when absent). */
+const char *dd_in_str(json_t *in, const char *key);
+bool dd_in_bool(json_t *in, const char *key);
+json_int_t dd_in_int(json_t *in, const char *key, json_int_t dflt);
+
+/* Records an error and returns -1, for helpers that answer int (dd_fail's twin). */
+int dd_reject(struct dd_request *r, int http_status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Records AWS's common 500 InternalFailure and returns -1. */
+int dd_internal(struct dd_request *r);
+
+/* The cached statement for `sql` with ?1 bound to the account and ?2 to the region. */
+sqlite3_stmt *dd_stmt(struct dd_request *r, const char *sql);
+
+/* Steps `st` once (rows, if any, ignored) and resets it: 0, or dd_internal(). */
+int dd_exec(struct dd_request *r, sqlite3_stmt *st);
+
+/* The first column of the first row as an integer (or `dflt`); resets `st`. */
+int64_t dd_single_int(sqlite3_stmt *st, int64_t dflt);
+
 /* arn:aws:<service>:<region>:<account>:<resource> into `out` (a new malloc'd string). */
 char *dd_arn(const struct dd_request *r, const char *service, const char *resource_fmt, ...)
     __attribute__((format(printf, 3, 4)));

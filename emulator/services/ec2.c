@@ -25,7 +25,7 @@ static json_t *ec2_call(struct dd_request *r, json_t *in, dd_handler_fn fn)
     if (ec2_ensure_defaults(r))
         return NULL;
     json_t *out = fn(r, in);
-    if (out && ec2_bool(in, "DryRun")) {
+    if (out && dd_in_bool(in, "DryRun")) {
         json_decref(out);
         return dd_fail(r, 412, "DryRunOperation", "Request would have succeeded, but DryRun flag is set.");
     }
@@ -107,7 +107,7 @@ static int create_default_vpc(struct dd_request *r)
     if (ec2_vpc_create(r, "172.31.0.0/16", true, NULL, &vpc) || ec2_igw_create(r, NULL, &igw))
         goto cleanup;
     ec2_igw_attach(r, &igw, vpc.id);
-    const char *main_rtb = ec2_str(vpc.doc, "_main_route_table");
+    const char *main_rtb = dd_in_str(vpc.doc, "_main_route_table");
     if (ec2_res_load(r, &ec2_kind_rtb, main_rtb, &rtb) == 0) {
         ec2_route_add(rtb.doc, "0.0.0.0/0", "GatewayId", igw.id);
         ec2_res_save(r, &rtb);
@@ -120,7 +120,7 @@ static int create_default_vpc(struct dd_request *r)
         char cidr[32];
         snprintf(cidr, sizeof cidr, "172.31.%zu.0/20", (i * 16) % 256);
         struct ec2_res subnet = {0};
-        int failed = ec2_subnet_create(r, &vpc, cidr, ec2_str(z, "ZoneName"), ec2_str(z, "ZoneId"), true, NULL,
+        int failed = ec2_subnet_create(r, &vpc, cidr, dd_in_str(z, "ZoneName"), dd_in_str(z, "ZoneId"), true, NULL,
                                        &subnet);
         ec2_res_free(&subnet);
         if (failed)
@@ -190,7 +190,7 @@ static json_t *region_entry(const char *name)
 {
     size_t i;
     json_t *reg;
-    json_array_foreach(regions(), i, reg) if (strcmp(ec2_str(reg, "RegionName"), name) == 0) return reg;
+    json_array_foreach(regions(), i, reg) if (strcmp(dd_in_str(reg, "RegionName"), name) == 0) return reg;
     return NULL;
 }
 
@@ -214,11 +214,11 @@ static const struct ec2_filter_def region_filters[] = {
 
 static json_t *region_doc(json_t *reg)
 {
-    const char *name = ec2_str(reg, "RegionName");
+    const char *name = dd_in_str(reg, "RegionName");
     char endpoint[128];
     snprintf(endpoint, sizeof endpoint, "ec2.%s.amazonaws.com", name);
     return json_pack("{s:s, s:s, s:s}", "Endpoint", endpoint, "RegionName", name, "OptInStatus",
-                     ec2_bool(reg, "OptInRequired") ? "not-opted-in" : "opt-in-not-required");
+                     dd_in_bool(reg, "OptInRequired") ? "not-opted-in" : "opt-in-not-required");
 }
 
 static bool in_list(json_t *list, const char *s)
@@ -241,8 +241,8 @@ json_t *ec2_op_DescribeRegions(struct dd_request *r, json_t *in)
     json_t *items = json_array(), *reg;
     json_array_foreach(regions(), i, reg)
     {
-        bool listed = json_array_size(names) ? in_list(names, ec2_str(reg, "RegionName"))
-                                             : ec2_bool(in, "AllRegions") || !ec2_bool(reg, "OptInRequired");
+        bool listed = json_array_size(names) ? in_list(names, dd_in_str(reg, "RegionName"))
+                                             : dd_in_bool(in, "AllRegions") || !dd_in_bool(reg, "OptInRequired");
         json_t *doc = region_doc(reg);
         if (listed && ec2_filters_match(region_filters, filters, doc, NULL))
             json_array_append(items, doc);
@@ -276,14 +276,14 @@ json_t *ec2_op_DescribeAvailabilityZones(struct dd_request *r, json_t *in)
     {
         bool known = false;
         size_t j;
-        json_array_foreach(zones, j, z) known = known || strcmp(ec2_str(z, "ZoneName"), json_string_value(n)) == 0;
+        json_array_foreach(zones, j, z) known = known || strcmp(dd_in_str(z, "ZoneName"), json_string_value(n)) == 0;
         if (!known)
             return dd_fail(r, 400, "InvalidParameterValue", "Invalid availability zone: [%s]", json_string_value(n));
     }
     json_t *items = json_array();
     json_array_foreach(zones, i, z)
     {
-        const char *name = ec2_str(z, "ZoneName"), *id = ec2_str(z, "ZoneId");
+        const char *name = dd_in_str(z, "ZoneName"), *id = dd_in_str(z, "ZoneId");
         if ((json_array_size(names) || json_array_size(ids)) && !in_list(names, name) && !in_list(ids, id))
             continue;
         json_t *doc = json_pack("{s:s, s:s, s:[], s:s, s:s, s:s, s:s, s:s, s:s}", "State", "available",
@@ -380,8 +380,8 @@ static bool tag_deleted(json_t *t, json_t *which)
     json_t *w;
     json_array_foreach(which, i, w)
     {
-        const char *key = ec2_str(w, "Key"), *value = ec2_str(w, "Value");
-        if (key && strcmp(key, ec2_str(t, "Key")) == 0 && (!value || strcmp(value, ec2_str(t, "Value")) == 0))
+        const char *key = dd_in_str(w, "Key"), *value = dd_in_str(w, "Value");
+        if (key && strcmp(key, dd_in_str(t, "Key")) == 0 && (!value || strcmp(value, dd_in_str(t, "Value")) == 0))
             return true;
     }
     return false;

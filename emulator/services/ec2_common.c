@@ -11,15 +11,6 @@
 
 #include "ec2_internal.h"
 
-const char *ec2_str(json_t *obj, const char *key)
-{
-    return json_string_value(json_object_get(obj, key));
-}
-
-bool ec2_bool(json_t *obj, const char *key)
-{
-    return json_is_true(json_object_get(obj, key));
-}
 
 /* ---- ids ------------------------------------------------------------------ */
 
@@ -320,7 +311,7 @@ int ec2_tag_specs(struct dd_request *r, json_t *in, struct ec2_res *res)
     json_t *spec;
     json_array_foreach(specs, i, spec)
     {
-        const char *type = ec2_str(spec, "ResourceType");
+        const char *type = dd_in_str(spec, "ResourceType");
         if (!type || strcmp(type, res->kind->tag_type) != 0) {
             dd_fail(r, 400, "InvalidParameterValue",
                     "'%s' is not a valid taggable resource type for this operation.", type ? type : "null");
@@ -331,7 +322,7 @@ int ec2_tag_specs(struct dd_request *r, json_t *in, struct ec2_res *res)
         json_t *tag;
         json_array_foreach(tags, j, tag)
         {
-            const char *key = ec2_str(tag, "Key");
+            const char *key = dd_in_str(tag, "Key");
             if (!key)
                 continue;
             if (strncmp(key, "aws:", 4) == 0) {
@@ -344,11 +335,11 @@ int ec2_tag_specs(struct dd_request *r, json_t *in, struct ec2_res *res)
                 list = json_array();
                 json_object_set_new(res->doc, res->kind->tags_member, list);
             }
-            const char *value = ec2_str(tag, "Value");
+            const char *value = dd_in_str(tag, "Value");
             size_t k;
             json_t *old;
             bool replaced = false;
-            json_array_foreach(list, k, old) if (strcmp(ec2_str(old, "Key"), key) == 0)
+            json_array_foreach(list, k, old) if (strcmp(dd_in_str(old, "Key"), key) == 0)
             {
                 json_object_set_new(old, "Value", json_string(value ? value : ""));
                 replaced = true;
@@ -376,8 +367,8 @@ void ec2_tags_sync(struct dd_request *r, struct ec2_res *res)
         bind_scope(st, r);
         store_bind_text(st, 3, res->id);
         store_bind_text(st, 4, res->kind->tag_type);
-        store_bind_text(st, 5, ec2_str(tag, "Key"));
-        store_bind_text(st, 6, ec2_str(tag, "Value"));
+        store_bind_text(st, 5, dd_in_str(tag, "Key"));
+        store_bind_text(st, 6, dd_in_str(tag, "Value"));
         sqlite3_step(st);
         sqlite3_reset(st);
     }
@@ -429,7 +420,7 @@ int ec2_filters_check(struct dd_request *r, const struct ec2_filter_def *defs, j
     json_t *f;
     json_array_foreach(filters, i, f)
     {
-        const char *name = ec2_str(f, "Name");
+        const char *name = dd_in_str(f, "Name");
         if (!name) {
             dd_fail(r, 400, "InvalidParameterValue", "The filter 'null' is invalid");
             return -1;
@@ -489,7 +480,7 @@ static bool tag_matches(json_t *tags, const char *name, json_t *values)
     json_t *t;
     json_array_foreach(tags, i, t)
     {
-        const char *key = ec2_str(t, "Key");
+        const char *key = dd_in_str(t, "Key");
         if (!key)
             continue;
         if (strncmp(name, "tag:", 4) == 0) {
@@ -511,7 +502,7 @@ bool ec2_filters_match(const struct ec2_filter_def *defs, json_t *filters, json_
     json_t *f;
     json_array_foreach(filters, i, f)
     {
-        const char *name = ec2_str(f, "Name");
+        const char *name = dd_in_str(f, "Name");
         json_t *values = json_object_get(f, "Values");
         bool ok;
         if (is_tag_filter(name))
@@ -535,7 +526,7 @@ static const char *indexable(json_t *filters, const char *name)
     json_t *f;
     json_array_foreach(filters, i, f)
     {
-        const char *n = ec2_str(f, "Name");
+        const char *n = dd_in_str(f, "Name");
         json_t *values = json_object_get(f, "Values");
         if (!n || strcmp(n, name) != 0 || json_array_size(values) != 1)
             continue;
@@ -585,7 +576,7 @@ static json_t *describe_ids(struct dd_request *r, const struct ec2_kind *kind, j
 
 int ec2_page_start(struct dd_request *r, json_t *in, struct ec2_page *p)
 {
-    const char *token = ec2_str(in, "NextToken");
+    const char *token = dd_in_str(in, "NextToken");
     memset(p, 0, sizeof *p);
     p->max = json_integer_value(json_object_get(in, "MaxResults"));
     p->items = json_array();

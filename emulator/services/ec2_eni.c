@@ -67,7 +67,7 @@ static int allocate_address(struct dd_request *r, struct ec2_res *subnet, const 
 {
     uint32_t net, ip;
     int len;
-    ec2_cidr_parse(ec2_str(subnet->doc, "CidrBlock"), &net, &len);
+    ec2_cidr_parse(dd_in_str(subnet->doc, "CidrBlock"), &net, &len);
     uint32_t size = 1u << (32 - len), first = 4, last = size - 2;
     if (want) {
         if (ec2_ip_parse(want, &ip) || !ec2_cidr_contains(net, len, ip, 32) || ip - net < first || ip - net > last) {
@@ -124,7 +124,7 @@ static json_t *groups_or_err(struct dd_request *r, struct ec2_res *subnet, json_
         bool same = sg.vpc_id && strcmp(sg.vpc_id, subnet->vpc_id) == 0;
         if (same)
             json_array_append_new(groups, json_pack("{s:s, s:s}", "GroupId", sg.id, "GroupName",
-                                                    ec2_str(sg.doc, "GroupName")));
+                                                    dd_in_str(sg.doc, "GroupName")));
         else
             dd_fail(r, 400, "InvalidParameter", "Security group %s and subnet %s belong to different networks.",
                     sg.id, subnet->id);
@@ -159,7 +159,7 @@ int ec2_eni_create(struct dd_request *r, struct ec2_res *subnet, json_t *group_i
     json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:[], s:s, s:s, s:s, s:s,"
                             " s:[{s:b, s:s, s:s}], s:b, s:b, s:s, s:[], s:[], s:[]}",
                             "NetworkInterfaceId", out->id, "SubnetId", subnet->id, "VpcId", subnet->vpc_id,
-                            "AvailabilityZone", ec2_str(subnet->doc, "AvailabilityZone"), "Description",
+                            "AvailabilityZone", dd_in_str(subnet->doc, "AvailabilityZone"), "Description",
                             description ? description : "", "Groups", groups, "InterfaceType",
                             interface_type ? interface_type : "interface", "Ipv6Addresses", "MacAddress", mac,
                             "OwnerId", r->account, "PrivateDnsName", dns, "PrivateIpAddress", ip, "PrivateIpAddresses",
@@ -185,14 +185,14 @@ int ec2_eni_create(struct dd_request *r, struct ec2_res *subnet, json_t *group_i
 json_t *ec2_op_CreateNetworkInterface(struct dd_request *r, json_t *in)
 {
     struct ec2_res subnet, eni = {0};
-    if (ec2_res_get_or_err(r, &ec2_kind_subnet, ec2_str(in, "SubnetId"), &subnet))
+    if (ec2_res_get_or_err(r, &ec2_kind_subnet, dd_in_str(in, "SubnetId"), &subnet))
         return NULL;
     json_t *out = NULL;
-    if (ec2_eni_create(r, &subnet, json_object_get(in, "Groups"), ec2_str(in, "PrivateIpAddress"),
-                       ec2_str(in, "Description"), ec2_str(in, "InterfaceType"), false, in, &eni) == 0) {
+    if (ec2_eni_create(r, &subnet, json_object_get(in, "Groups"), dd_in_str(in, "PrivateIpAddress"),
+                       dd_in_str(in, "Description"), dd_in_str(in, "InterfaceType"), false, in, &eni) == 0) {
         out = json_pack("{s:o}", "NetworkInterface", ec2_res_public(r, &eni));
-        if (ec2_str(in, "ClientToken"))
-            json_object_set_new(out, "ClientToken", json_string(ec2_str(in, "ClientToken")));
+        if (dd_in_str(in, "ClientToken"))
+            json_object_set_new(out, "ClientToken", json_string(dd_in_str(in, "ClientToken")));
     }
     ec2_res_free(&subnet);
     ec2_res_free(&eni);
@@ -202,13 +202,13 @@ json_t *ec2_op_CreateNetworkInterface(struct dd_request *r, json_t *in)
 json_t *ec2_op_DeleteNetworkInterface(struct dd_request *r, json_t *in)
 {
     struct ec2_res eni, eip;
-    if (ec2_res_get_or_err(r, &ec2_kind_eni, ec2_str(in, "NetworkInterfaceId"), &eni))
+    if (ec2_res_get_or_err(r, &ec2_kind_eni, dd_in_str(in, "NetworkInterfaceId"), &eni))
         return NULL;
     json_t *out = NULL;
-    if (strcmp(ec2_str(eni.doc, "Status"), "in-use") == 0) {
+    if (strcmp(dd_in_str(eni.doc, "Status"), "in-use") == 0) {
         dd_fail(r, 400, "InvalidParameterValue", "Network interface '%s' is currently in use.", eni.id);
     } else {
-        const char *alloc = ec2_str(json_object_get(eni.doc, "Association"), "AllocationId");
+        const char *alloc = dd_in_str(json_object_get(eni.doc, "Association"), "AllocationId");
         if (alloc && ec2_res_load(r, &ec2_kind_eip, alloc, &eip) == 0) {
             ec2_eip_disassociate(r, &eip);
             ec2_res_free(&eip);

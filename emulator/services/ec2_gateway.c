@@ -80,9 +80,9 @@ json_t *ec2_op_CreateInternetGateway(struct dd_request *r, json_t *in)
 static int igw_and_vpc(struct dd_request *r, json_t *in, struct ec2_res *igw)
 {
     struct ec2_res vpc;
-    if (ec2_res_get_or_err(r, &ec2_kind_igw, ec2_str(in, "InternetGatewayId"), igw))
+    if (ec2_res_get_or_err(r, &ec2_kind_igw, dd_in_str(in, "InternetGatewayId"), igw))
         return -1;
-    if (ec2_res_get_or_err(r, &ec2_kind_vpc, ec2_str(in, "VpcId"), &vpc)) {
+    if (ec2_res_get_or_err(r, &ec2_kind_vpc, dd_in_str(in, "VpcId"), &vpc)) {
         ec2_res_free(igw);
         return -1;
     }
@@ -93,7 +93,7 @@ static int igw_and_vpc(struct dd_request *r, json_t *in, struct ec2_res *igw)
 json_t *ec2_op_AttachInternetGateway(struct dd_request *r, json_t *in)
 {
     struct ec2_res igw;
-    const char *vpc_id = ec2_str(in, "VpcId");
+    const char *vpc_id = dd_in_str(in, "VpcId");
     if (igw_and_vpc(r, in, &igw))
         return NULL;
     json_t *out = NULL;
@@ -111,7 +111,7 @@ json_t *ec2_op_AttachInternetGateway(struct dd_request *r, json_t *in)
 json_t *ec2_op_DetachInternetGateway(struct dd_request *r, json_t *in)
 {
     struct ec2_res igw;
-    const char *vpc_id = ec2_str(in, "VpcId");
+    const char *vpc_id = dd_in_str(in, "VpcId");
     if (igw_and_vpc(r, in, &igw))
         return NULL;
     json_t *out = NULL;
@@ -131,7 +131,7 @@ json_t *ec2_op_DetachInternetGateway(struct dd_request *r, json_t *in)
 json_t *ec2_op_DeleteInternetGateway(struct dd_request *r, json_t *in)
 {
     struct ec2_res igw;
-    if (ec2_res_get_or_err(r, &ec2_kind_igw, ec2_str(in, "InternetGatewayId"), &igw))
+    if (ec2_res_get_or_err(r, &ec2_kind_igw, dd_in_str(in, "InternetGatewayId"), &igw))
         return NULL;
     bool attached = igw.vpc_id != NULL;
     if (!attached)
@@ -223,7 +223,7 @@ static int first_row(struct dd_request *r, struct ec2_res *res, void *ctx)
 /* The elastic IP a call names by AllocationId or PublicIp. */
 static int eip_from_call(struct dd_request *r, json_t *in, struct ec2_res *eip)
 {
-    const char *alloc = ec2_str(in, "AllocationId"), *ip = ec2_str(in, "PublicIp");
+    const char *alloc = dd_in_str(in, "AllocationId"), *ip = dd_in_str(in, "PublicIp");
     memset(eip, 0, sizeof *eip);
     if (alloc)
         return ec2_res_get_or_err(r, &ec2_kind_eip, alloc, eip);
@@ -243,7 +243,7 @@ json_t *ec2_op_ReleaseAddress(struct dd_request *r, json_t *in)
         return NULL;
     json_t *out = NULL;
     if (eip.ref)
-        dd_fail(r, 400, "InvalidIPAddress.InUse", "Address %s is in use.", ec2_str(eip.doc, "PublicIp"));
+        dd_fail(r, 400, "InvalidIPAddress.InUse", "Address %s is in use.", dd_in_str(eip.doc, "PublicIp"));
     else
         ec2_res_delete(r, eip.id), out = json_object();
     ec2_res_free(&eip);
@@ -253,7 +253,7 @@ json_t *ec2_op_ReleaseAddress(struct dd_request *r, json_t *in)
 void ec2_eip_associate(struct dd_request *r, struct ec2_res *eip, struct ec2_res *eni)
 {
     char assoc[64], dns[128], dashed[16];
-    const char *ip = ec2_str(eip->doc, "PublicIp"), *private_ip = ec2_str(eni->doc, "PrivateIpAddress");
+    const char *ip = dd_in_str(eip->doc, "PublicIp"), *private_ip = dd_in_str(eni->doc, "PrivateIpAddress");
     ec2_new_id("eipassoc-", assoc);
     snprintf(dashed, sizeof dashed, "%s", ip);
     for (char *c = dashed; *c; c++)
@@ -298,7 +298,7 @@ void ec2_eip_disassociate(struct dd_request *r, struct ec2_res *eip)
 json_t *ec2_op_AssociateAddress(struct dd_request *r, json_t *in)
 {
     struct ec2_res eip, eni = {0};
-    const char *eni_id = ec2_str(in, "NetworkInterfaceId"), *instance = ec2_str(in, "InstanceId");
+    const char *eni_id = dd_in_str(in, "NetworkInterfaceId"), *instance = dd_in_str(in, "InstanceId");
     if (eip_from_call(r, in, &eip))
         return NULL;
     json_t *out = NULL;
@@ -310,7 +310,7 @@ json_t *ec2_op_AssociateAddress(struct dd_request *r, json_t *in)
         ;
     else if (ec2_count(r, &ec2_kind_igw, "vpc_id", eni.vpc_id) == 0)
         dd_fail(r, 400, "Gateway.NotAttached", "Network %s is not attached to any internet gateway", eni.vpc_id);
-    else if (eip.ref && !ec2_bool(in, "AllowReassociation"))
+    else if (eip.ref && !dd_in_bool(in, "AllowReassociation"))
         dd_fail(r, 400, "Resource.AlreadyAssociated", "resource %s is already associated with associate-id %s",
                 eip.id, eip.ref);
     else {
@@ -330,7 +330,7 @@ json_t *ec2_op_AssociateAddress(struct dd_request *r, json_t *in)
 json_t *ec2_op_DisassociateAddress(struct dd_request *r, json_t *in)
 {
     struct ec2_res eip = {0};
-    const char *assoc = ec2_str(in, "AssociationId");
+    const char *assoc = dd_in_str(in, "AssociationId");
     if (!assoc)
         return dd_fail(r, 400, "MissingParameter", "The request must contain the parameter AssociationId");
     if (!ec2_each(r, &ec2_kind_eip, "ref", assoc, first_row, &eip))
@@ -391,10 +391,10 @@ const struct ec2_kind ec2_kind_nat = {
 json_t *ec2_op_CreateNatGateway(struct dd_request *r, json_t *in)
 {
     struct ec2_res subnet, eip = {0}, eni = {0}, nat = {0};
-    const char *type = ec2_str(in, "ConnectivityType"), *alloc = ec2_str(in, "AllocationId");
+    const char *type = dd_in_str(in, "ConnectivityType"), *alloc = dd_in_str(in, "AllocationId");
     bool public = !type || strcmp(type, "public") == 0;
     json_t *out = NULL;
-    if (ec2_res_get_or_err(r, &ec2_kind_subnet, ec2_str(in, "SubnetId"), &subnet))
+    if (ec2_res_get_or_err(r, &ec2_kind_subnet, dd_in_str(in, "SubnetId"), &subnet))
         return NULL;
     if (public && !alloc) {
         dd_fail(r, 400, "MissingParameter", "The request must contain the parameter AllocationId");
@@ -410,7 +410,7 @@ json_t *ec2_op_CreateNatGateway(struct dd_request *r, json_t *in)
     char description[128];
     snprintf(description, sizeof description, "Interface for NAT Gateway %s", nat.id);
     json_t *none = json_array();
-    int rc = ec2_eni_create(r, &subnet, none, ec2_str(in, "PrivateIpAddress"), description, "nat_gateway", true,
+    int rc = ec2_eni_create(r, &subnet, none, dd_in_str(in, "PrivateIpAddress"), description, "nat_gateway", true,
                             NULL, &eni);
     json_decref(none);
     if (rc)
@@ -418,8 +418,8 @@ json_t *ec2_op_CreateNatGateway(struct dd_request *r, json_t *in)
     if (alloc)
         ec2_eip_associate(r, &eip, &eni);
     json_t *address = json_pack("{s:s, s:s, s:s?, s:s?}", "NetworkInterfaceId", eni.id, "PrivateIp",
-                                ec2_str(eni.doc, "PrivateIpAddress"), "AllocationId", alloc, "PublicIp",
-                                ec2_str(eip.doc, "PublicIp"));
+                                dd_in_str(eni.doc, "PrivateIpAddress"), "AllocationId", alloc, "PublicIp",
+                                dd_in_str(eip.doc, "PublicIp"));
     json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:f, s:[o], s:[]}", "NatGatewayId", nat.id, "SubnetId",
                             subnet.id, "VpcId", subnet.vpc_id, "State", "pending", "ConnectivityType",
                             public ? "public" : "private", "CreateTime", (double)r->now_ms / 1000.0,
@@ -435,8 +435,8 @@ json_t *ec2_op_CreateNatGateway(struct dd_request *r, json_t *in)
     if (sim_schedule(r, sim_delay_ms(200, 90000), "ec2.nat_gateway.available", nat.id, NULL))
         goto cleanup;
     out = json_pack("{s:o}", "NatGateway", ec2_res_public(r, &nat));
-    if (ec2_str(in, "ClientToken"))
-        json_object_set_new(out, "ClientToken", json_string(ec2_str(in, "ClientToken")));
+    if (dd_in_str(in, "ClientToken"))
+        json_object_set_new(out, "ClientToken", json_string(dd_in_str(in, "ClientToken")));
 cleanup:
     ec2_res_free(&subnet);
     ec2_res_free(&eip);
@@ -454,7 +454,7 @@ static int blackhole_routes(struct dd_request *r, struct ec2_res *rtb, void *ctx
     bool changed = false;
     json_array_foreach(json_object_get(rtb->doc, "Routes"), i, route)
     {
-        const char *target = ec2_str(route, "NatGatewayId");
+        const char *target = dd_in_str(route, "NatGatewayId");
         if (target && strcmp(target, nat_id) == 0) {
             json_object_set_new(route, "State", json_string("blackhole"));
             changed = true;
@@ -469,7 +469,7 @@ static int blackhole_routes(struct dd_request *r, struct ec2_res *rtb, void *ctx
 static void nat_release(struct dd_request *r, struct ec2_res *nat)
 {
     json_t *address = json_array_get(json_object_get(nat->doc, "NatGatewayAddresses"), 0);
-    const char *alloc = ec2_str(address, "AllocationId"), *eni_id = ec2_str(address, "NetworkInterfaceId");
+    const char *alloc = dd_in_str(address, "AllocationId"), *eni_id = dd_in_str(address, "NetworkInterfaceId");
     struct ec2_res eip, eni;
     if (alloc && ec2_res_load(r, &ec2_kind_eip, alloc, &eip) == 0) {
         if (eip.parent && eni_id && strcmp(eip.parent, eni_id) == 0)
@@ -492,8 +492,8 @@ int ec2_nat_available(struct dd_request *r, const char *id, json_t *payload)
     struct ec2_res nat;
     if (ec2_res_load(r, &ec2_kind_nat, id, &nat))
         return 0; /* gone meanwhile (reset) */
-    if (strcmp(ec2_str(nat.doc, "State"), "pending") == 0) {
-        bool public = strcmp(ec2_str(nat.doc, "ConnectivityType"), "public") == 0;
+    if (strcmp(dd_in_str(nat.doc, "State"), "pending") == 0) {
+        bool public = strcmp(dd_in_str(nat.doc, "ConnectivityType"), "public") == 0;
         if (public && ec2_count(r, &ec2_kind_igw, "vpc_id", nat.vpc_id) == 0) {
             char msg[160];
             snprintf(msg, sizeof msg, "Network %s has no Internet gateway attached", nat.vpc_id);
@@ -532,9 +532,9 @@ int ec2_nat_purge(struct dd_request *r, const char *id, json_t *payload)
 json_t *ec2_op_DeleteNatGateway(struct dd_request *r, json_t *in)
 {
     struct ec2_res nat;
-    if (ec2_res_get_or_err(r, &ec2_kind_nat, ec2_str(in, "NatGatewayId"), &nat))
+    if (ec2_res_get_or_err(r, &ec2_kind_nat, dd_in_str(in, "NatGatewayId"), &nat))
         return NULL;
-    const char *state = ec2_str(nat.doc, "State");
+    const char *state = dd_in_str(nat.doc, "State");
     json_t *out = json_pack("{s:s}", "NatGatewayId", nat.id);
     if (strcmp(state, "pending") == 0 || strcmp(state, "available") == 0) {
         json_object_set_new(nat.doc, "State", json_string("deleting"));

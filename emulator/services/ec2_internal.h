@@ -198,8 +198,4 @@ int ec2_nat_available(struct dd_request *r, const char *id, json_t *payload);
 int ec2_nat_deleted(struct dd_request *r, const char *id, json_t *payload);
 int ec2_nat_purge(struct dd_request *r, const char *id, json_t *payload);
 
-/* Small json helpers. */
-const char *ec2_str(json_t *obj, const char *key); /* string member or NULL */
-bool ec2_bool(json_t *obj, const char *key);       /* boolean member (false when absent) */
-
 #endif

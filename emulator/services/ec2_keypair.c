@@ -298,8 +298,8 @@ static int store_key(struct dd_request *r, json_t *in, const char *name, const c
 
 static json_t *key_output(struct ec2_res *res, const char *material)
 {
-    json_t *out = json_pack("{s:s, s:s, s:s, s:s*}", "KeyFingerprint", ec2_str(res->doc, "KeyFingerprint"), "KeyName",
-                            ec2_str(res->doc, "KeyName"), "KeyPairId", res->id, "KeyMaterial", material);
+    json_t *out = json_pack("{s:s, s:s, s:s, s:s*}", "KeyFingerprint", dd_in_str(res->doc, "KeyFingerprint"), "KeyName",
+                            dd_in_str(res->doc, "KeyName"), "KeyPairId", res->id, "KeyMaterial", material);
     json_t *tags = json_object_get(res->doc, "Tags");
     if (json_array_size(tags))
         json_object_set(out, "Tags", tags);
@@ -308,13 +308,13 @@ static json_t *key_output(struct ec2_res *res, const char *material)
 
 json_t *ec2_op_CreateKeyPair(struct dd_request *r, json_t *in)
 {
-    const char *type = ec2_str(in, "KeyType");
+    const char *type = dd_in_str(in, "KeyType");
     struct keypair kp = {0};
     struct ec2_res res = {0};
     json_t *out = NULL;
     if (generate(type, &kp))
         dd_fail(r, 500, "InternalError", "An internal error has occurred");
-    else if (store_key(r, in, ec2_str(in, "KeyName"), type ? type : "rsa", &kp, &res) == 0)
+    else if (store_key(r, in, dd_in_str(in, "KeyName"), type ? type : "rsa", &kp, &res) == 0)
         out = key_output(&res, kp.private_pem);
     free(kp.private_pem);
     free(kp.public_line);
@@ -325,7 +325,7 @@ json_t *ec2_op_CreateKeyPair(struct dd_request *r, json_t *in)
 json_t *ec2_op_ImportKeyPair(struct dd_request *r, json_t *in)
 {
     /* PublicKeyMaterial is a blob: the codec hands it over as base64 */
-    const char *material = ec2_str(in, "PublicKeyMaterial");
+    const char *material = dd_in_str(in, "PublicKeyMaterial");
     struct keypair kp = {0};
     struct ec2_res res = {0};
     unsigned char *text = NULL;
@@ -341,7 +341,7 @@ json_t *ec2_op_ImportKeyPair(struct dd_request *r, json_t *in)
     }
     if (!type)
         dd_fail(r, 400, "InvalidKey.Format", "Key is not in valid OpenSSH public key format");
-    else if (store_key(r, in, ec2_str(in, "KeyName"), type, &kp, &res) == 0)
+    else if (store_key(r, in, dd_in_str(in, "KeyName"), type, &kp, &res) == 0)
         out = key_output(&res, NULL);
     free(kp.public_line);
     ec2_res_free(&res);
@@ -368,14 +368,14 @@ json_t *ec2_op_DescribeKeyPairs(struct dd_request *r, json_t *in)
     }
     json_t *out = ec2_describe(r, in, &ec2_kind_key, ids);
     json_decref(ids);
-    if (!out || !ec2_bool(in, "IncludePublicKey"))
+    if (!out || !dd_in_bool(in, "IncludePublicKey"))
         return out;
     /* the public key is private in the store: look each one up again */
     json_t *key;
     json_array_foreach(json_object_get(out, "KeyPairs"), i, key)
     {
         struct ec2_res res;
-        if (ec2_res_load(r, &ec2_kind_key, ec2_str(key, "KeyPairId"), &res) == 0) {
+        if (ec2_res_load(r, &ec2_kind_key, dd_in_str(key, "KeyPairId"), &res) == 0) {
             json_object_set(key, "PublicKey", json_object_get(res.doc, "_public"));
             ec2_res_free(&res);
         }
@@ -387,7 +387,7 @@ json_t *ec2_op_DeleteKeyPair(struct dd_request *r, json_t *in)
 {
     /* AWS answers success for a key that does not exist */
     json_t *ids = json_array();
-    const char *name = ec2_str(in, "KeyName"), *id = ec2_str(in, "KeyPairId");
+    const char *name = dd_in_str(in, "KeyName"), *id = dd_in_str(in, "KeyPairId");
     if (name)
         ec2_each(r, &ec2_kind_key, "name", name, first_id, ids);
     if (id)

@@ -69,7 +69,7 @@ static int add_association(struct dd_request *r, struct ec2_res *assoc, void *ct
 static int rtb_render(struct dd_request *r, json_t *doc)
 {
     json_t *associations = json_array();
-    ec2_each(r, &ec2_kind_rtbassoc, "parent", ec2_str(doc, "RouteTableId"), add_association, associations);
+    ec2_each(r, &ec2_kind_rtbassoc, "parent", dd_in_str(doc, "RouteTableId"), add_association, associations);
     json_object_set_new(doc, "Associations", associations);
     return 0;
 }
@@ -112,7 +112,7 @@ int ec2_route_table_create(struct dd_request *r, struct ec2_res *vpc, bool main,
     size_t i;
     json_t *a;
     json_array_foreach(json_object_get(vpc->doc, "CidrBlockAssociationSet"), i, a)
-        ec2_route_add(out->doc, ec2_str(a, "CidrBlock"), "GatewayId", "local");
+        ec2_route_add(out->doc, dd_in_str(a, "CidrBlock"), "GatewayId", "local");
     if (ec2_tag_specs(r, in, out))
         return -1;
     ec2_set(&out->vpc_id, vpc->id);
@@ -131,7 +131,7 @@ int ec2_route_table_create(struct dd_request *r, struct ec2_res *vpc, bool main,
 json_t *ec2_op_CreateRouteTable(struct dd_request *r, json_t *in)
 {
     struct ec2_res vpc, rtb = {0};
-    if (ec2_res_get_or_err(r, &ec2_kind_vpc, ec2_str(in, "VpcId"), &vpc))
+    if (ec2_res_get_or_err(r, &ec2_kind_vpc, dd_in_str(in, "VpcId"), &vpc))
         return NULL;
     json_t *out = NULL;
     if (ec2_route_table_create(r, &vpc, false, in, &rtb) == 0)
@@ -144,7 +144,7 @@ json_t *ec2_op_CreateRouteTable(struct dd_request *r, json_t *in)
 json_t *ec2_op_DeleteRouteTable(struct dd_request *r, json_t *in)
 {
     struct ec2_res rtb;
-    const char *id = ec2_str(in, "RouteTableId");
+    const char *id = dd_in_str(in, "RouteTableId");
     if (ec2_res_get_or_err(r, &ec2_kind_rtb, id, &rtb))
         return NULL;
     ec2_res_free(&rtb);
@@ -166,7 +166,7 @@ static int association_target(struct dd_request *r, json_t *in, struct ec2_res *
                               const char **target)
 {
     struct ec2_res res;
-    const char *subnet = ec2_str(in, "SubnetId"), *gateway = ec2_str(in, "GatewayId");
+    const char *subnet = dd_in_str(in, "SubnetId"), *gateway = dd_in_str(in, "GatewayId");
     const struct ec2_kind *kind = subnet ? &ec2_kind_subnet : &ec2_kind_igw;
     *member = subnet ? "SubnetId" : "GatewayId";
     *target = subnet ? subnet : gateway;
@@ -195,7 +195,7 @@ json_t *ec2_op_AssociateRouteTable(struct dd_request *r, json_t *in)
 {
     struct ec2_res rtb, assoc = {0};
     const char *member, *target;
-    if (ec2_res_get_or_err(r, &ec2_kind_rtb, ec2_str(in, "RouteTableId"), &rtb))
+    if (ec2_res_get_or_err(r, &ec2_kind_rtb, dd_in_str(in, "RouteTableId"), &rtb))
         return NULL;
     json_t *out = NULL;
     if (association_target(r, in, &rtb, &member, &target) == 0) {
@@ -210,9 +210,9 @@ json_t *ec2_op_AssociateRouteTable(struct dd_request *r, json_t *in)
 json_t *ec2_op_DisassociateRouteTable(struct dd_request *r, json_t *in)
 {
     struct ec2_res assoc;
-    if (ec2_res_get_or_err(r, &ec2_kind_rtbassoc, ec2_str(in, "AssociationId"), &assoc))
+    if (ec2_res_get_or_err(r, &ec2_kind_rtbassoc, dd_in_str(in, "AssociationId"), &assoc))
         return NULL;
-    bool main = ec2_bool(assoc.doc, "Main");
+    bool main = dd_in_bool(assoc.doc, "Main");
     if (!main)
         ec2_res_delete(r, assoc.id);
     json_t *out = main ? dd_fail(r, 400, "InvalidParameterValue", "cannot disassociate the main route table association %s",
@@ -225,9 +225,9 @@ json_t *ec2_op_DisassociateRouteTable(struct dd_request *r, json_t *in)
 json_t *ec2_op_ReplaceRouteTableAssociation(struct dd_request *r, json_t *in)
 {
     struct ec2_res old, rtb, assoc = {0};
-    if (ec2_res_get_or_err(r, &ec2_kind_rtbassoc, ec2_str(in, "AssociationId"), &old))
+    if (ec2_res_get_or_err(r, &ec2_kind_rtbassoc, dd_in_str(in, "AssociationId"), &old))
         return NULL;
-    if (ec2_res_get_or_err(r, &ec2_kind_rtb, ec2_str(in, "RouteTableId"), &rtb)) {
+    if (ec2_res_get_or_err(r, &ec2_kind_rtb, dd_in_str(in, "RouteTableId"), &rtb)) {
         ec2_res_free(&old);
         return NULL;
     }
@@ -236,7 +236,7 @@ json_t *ec2_op_ReplaceRouteTableAssociation(struct dd_request *r, json_t *in)
         dd_fail(r, 400, "InvalidParameterValue", "route table %s and association %s belong to different networks",
                 rtb.id, old.id);
     } else {
-        const char *member = ec2_str(old.doc, "SubnetId") ? "SubnetId" : ec2_str(old.doc, "GatewayId") ? "GatewayId"
+        const char *member = dd_in_str(old.doc, "SubnetId") ? "SubnetId" : dd_in_str(old.doc, "GatewayId") ? "GatewayId"
                                                                                                       : NULL;
         ec2_res_delete(r, old.id);
         associate(r, rtb.id, rtb.vpc_id, member, old.name, &assoc);
@@ -257,7 +257,7 @@ static int find_route(json_t *rtb_doc, const char *dest)
     json_t *route;
     json_array_foreach(json_object_get(rtb_doc, "Routes"), i, route)
     {
-        const char *d = ec2_str(route, "DestinationCidrBlock");
+        const char *d = dd_in_str(route, "DestinationCidrBlock");
         if (d && strcmp(d, dest) == 0)
             return (int)i;
     }
@@ -267,7 +267,7 @@ static int find_route(json_t *rtb_doc, const char *dest)
 /* The destination of a route call, normalized ("10.0.0.0/16"), into out. */
 static int route_destination(struct dd_request *r, json_t *in, char out[40])
 {
-    const char *dest = ec2_str(in, "DestinationCidrBlock");
+    const char *dest = dd_in_str(in, "DestinationCidrBlock");
     uint32_t net;
     int len;
     char ip[16];
@@ -297,13 +297,13 @@ static int route_target(struct dd_request *r, json_t *in, struct ec2_res *rtb, c
         {"NatGatewayId", &ec2_kind_nat, "InvalidNatGatewayID.NotFound", "NAT gateway"},
         {"NetworkInterfaceId", &ec2_kind_eni, "InvalidNetworkInterfaceID.NotFound", "interface"},
     };
-    const char *instance = ec2_str(in, "InstanceId");
+    const char *instance = dd_in_str(in, "InstanceId");
     if (instance) {
         dd_fail(r, 400, "InvalidInstanceID.NotFound", "The instance ID '%s' does not exist", instance);
         return -1;
     }
     for (size_t i = 0; i < sizeof targets / sizeof *targets; i++) {
-        const char *value = ec2_str(in, targets[i].member);
+        const char *value = dd_in_str(in, targets[i].member);
         if (!value)
             continue;
         struct ec2_res res;
@@ -316,7 +316,7 @@ static int route_target(struct dd_request *r, json_t *in, struct ec2_res *rtb, c
                 dd_fail(r, 400, targets[i].code, "The networkInterface ID '%s' does not exist", value);
             return -1;
         }
-        const char *vpc = res.vpc_id ? res.vpc_id : ec2_str(res.doc, "VpcId");
+        const char *vpc = res.vpc_id ? res.vpc_id : dd_in_str(res.doc, "VpcId");
         bool same = vpc && strcmp(vpc, rtb->vpc_id) == 0;
         ec2_res_free(&res);
         if (!same) {
@@ -341,11 +341,11 @@ static json_t *put_route(struct dd_request *r, json_t *in, bool replace)
     struct ec2_res rtb;
     char dest[40];
     const char *member, *target;
-    if (route_destination(r, in, dest) || ec2_res_get_or_err(r, &ec2_kind_rtb, ec2_str(in, "RouteTableId"), &rtb))
+    if (route_destination(r, in, dest) || ec2_res_get_or_err(r, &ec2_kind_rtb, dd_in_str(in, "RouteTableId"), &rtb))
         return NULL;
     json_t *out = NULL, *routes = json_object_get(rtb.doc, "Routes");
     int at = find_route(rtb.doc, dest);
-    const char *current = at >= 0 ? ec2_str(json_array_get(routes, (size_t)at), "GatewayId") : NULL;
+    const char *current = at >= 0 ? dd_in_str(json_array_get(routes, (size_t)at), "GatewayId") : NULL;
     if (!replace && at >= 0)
         dd_fail(r, 400, "RouteAlreadyExists", "The route identified by %s already exists.", dest);
     else if (replace && at < 0)
@@ -379,11 +379,11 @@ json_t *ec2_op_DeleteRoute(struct dd_request *r, json_t *in)
 {
     struct ec2_res rtb;
     char dest[40];
-    if (route_destination(r, in, dest) || ec2_res_get_or_err(r, &ec2_kind_rtb, ec2_str(in, "RouteTableId"), &rtb))
+    if (route_destination(r, in, dest) || ec2_res_get_or_err(r, &ec2_kind_rtb, dd_in_str(in, "RouteTableId"), &rtb))
         return NULL;
     json_t *out = NULL, *routes = json_object_get(rtb.doc, "Routes");
     int at = find_route(rtb.doc, dest);
-    const char *gateway = at >= 0 ? ec2_str(json_array_get(routes, (size_t)at), "GatewayId") : NULL;
+    const char *gateway = at >= 0 ? dd_in_str(json_array_get(routes, (size_t)at), "GatewayId") : NULL;
     if (at < 0)
         dd_fail(r, 400, "InvalidRoute.NotFound", "no route with destination-cidr-block %s in route table %s", dest,
                 rtb.id);

@@ -115,7 +115,7 @@ static int protocol_or_err(struct dd_request *r, const char *in, char out[8])
 /* Fills proto/from/to of `rule` from a permission. */
 static int ports_or_err(struct dd_request *r, json_t *perm, struct rule *rule)
 {
-    if (protocol_or_err(r, ec2_str(perm, "IpProtocol"), rule->proto))
+    if (protocol_or_err(r, dd_in_str(perm, "IpProtocol"), rule->proto))
         return -1;
     json_t *from = json_object_get(perm, "FromPort"), *to = json_object_get(perm, "ToPort");
     bool ported = strcmp(rule->proto, "tcp") == 0 || strcmp(rule->proto, "udp") == 0;
@@ -151,8 +151,8 @@ static void rule_text(const struct rule *rule, char *out, size_t len)
 static bool rule_matches(json_t *doc, const struct rule *rule)
 {
     json_t *peer = json_object_get(doc, rule->peer_member);
-    const char *value = json_is_object(peer) ? ec2_str(peer, "GroupId") : json_string_value(peer);
-    return ec2_bool(doc, "IsEgress") == rule->egress && strcmp(ec2_str(doc, "IpProtocol"), rule->proto) == 0 &&
+    const char *value = json_is_object(peer) ? dd_in_str(peer, "GroupId") : json_string_value(peer);
+    return dd_in_bool(doc, "IsEgress") == rule->egress && strcmp(dd_in_str(doc, "IpProtocol"), rule->proto) == 0 &&
            json_integer_value(json_object_get(doc, "FromPort")) == rule->from &&
            json_integer_value(json_object_get(doc, "ToPort")) == rule->to && value && strcmp(value, rule->peer) == 0;
 }
@@ -261,7 +261,7 @@ int ec2_sg_create(struct dd_request *r, const char *vpc_id, const char *name, co
 
 json_t *ec2_op_CreateSecurityGroup(struct dd_request *r, json_t *in)
 {
-    const char *name = ec2_str(in, "GroupName"), *vpc_id = ec2_str(in, "VpcId");
+    const char *name = dd_in_str(in, "GroupName"), *vpc_id = dd_in_str(in, "VpcId");
     char default_vpc[64];
     struct ec2_res vpc, sg = {0};
     if (!vpc_id) {
@@ -284,7 +284,7 @@ json_t *ec2_op_CreateSecurityGroup(struct dd_request *r, json_t *in)
                        vpc_id);
     }
     json_t *out = NULL;
-    if (ec2_sg_create(r, vpc_id, name, ec2_str(in, "Description"), in, &sg) == 0) {
+    if (ec2_sg_create(r, vpc_id, name, dd_in_str(in, "Description"), in, &sg) == 0) {
         out = json_pack("{s:s}", "GroupId", sg.id);
         json_t *tags = json_object_get(sg.doc, "Tags");
         if (json_array_size(tags))
@@ -297,7 +297,7 @@ json_t *ec2_op_CreateSecurityGroup(struct dd_request *r, json_t *in)
 /* The group a call names by GroupId, or by GroupName in the default VPC. */
 static int sg_from_call(struct dd_request *r, json_t *in, struct ec2_res *sg)
 {
-    const char *id = ec2_str(in, "GroupId"), *name = ec2_str(in, "GroupName");
+    const char *id = dd_in_str(in, "GroupId"), *name = dd_in_str(in, "GroupName");
     memset(sg, 0, sizeof *sg);
     if (id)
         return ec2_res_get_or_err(r, &ec2_kind_sg, id, sg);
@@ -327,7 +327,7 @@ static int eni_uses_group(struct dd_request *r, struct ec2_res *eni, void *ctx)
     struct user_ctx *c = ctx;
     size_t i;
     json_t *g;
-    json_array_foreach(json_object_get(eni->doc, "Groups"), i, g) if (strcmp(ec2_str(g, "GroupId"), c->group_id) == 0)
+    json_array_foreach(json_object_get(eni->doc, "Groups"), i, g) if (strcmp(dd_in_str(g, "GroupId"), c->group_id) == 0)
         return 1;
     return 0;
 }
@@ -351,7 +351,7 @@ json_t *ec2_op_DeleteSecurityGroup(struct dd_request *r, json_t *in)
         return NULL;
     struct user_ctx c = {sg.id};
     json_t *out = NULL;
-    if (strcmp(ec2_str(sg.doc, "GroupName"), "default") == 0)
+    if (strcmp(dd_in_str(sg.doc, "GroupName"), "default") == 0)
         dd_fail(r, 400, "CannotDelete", "the specified group: \"%s\" name: \"default\" cannot be deleted by a user",
                 sg.id);
     else if (ec2_each(r, &ec2_kind_sgr, "ref", sg.id, referenced_elsewhere, &c) ||
@@ -401,12 +401,12 @@ json_t *ec2_op_DescribeSecurityGroupRules(struct dd_request *r, json_t *in)
 /* The permission in `list` with these protocol and ports, created if absent (borrowed). */
 static json_t *permission_for(json_t *list, json_t *rule)
 {
-    const char *proto = ec2_str(rule, "IpProtocol");
+    const char *proto = dd_in_str(rule, "IpProtocol");
     json_int_t from = json_integer_value(json_object_get(rule, "FromPort")),
                to = json_integer_value(json_object_get(rule, "ToPort"));
     size_t i;
     json_t *p;
-    json_array_foreach(list, i, p) if (strcmp(ec2_str(p, "IpProtocol"), proto) == 0 &&
+    json_array_foreach(list, i, p) if (strcmp(dd_in_str(p, "IpProtocol"), proto) == 0 &&
                                        json_integer_value(json_object_get(p, "_from")) == from &&
                                        json_integer_value(json_object_get(p, "_to")) == to) return p;
     p = json_pack("{s:s, s:[], s:[], s:[], s:[], s:I, s:I}", "IpProtocol", proto, "IpRanges", "Ipv6Ranges",
@@ -428,18 +428,18 @@ struct fold_ctx {
 static int fold_rule(struct dd_request *r, struct ec2_res *rule, void *ctx)
 {
     struct fold_ctx *c = ctx;
-    json_t *d = rule->doc, *perm = permission_for(ec2_bool(d, "IsEgress") ? c->egress : c->ingress, d);
-    const char *desc = ec2_str(d, "Description");
+    json_t *d = rule->doc, *perm = permission_for(dd_in_bool(d, "IsEgress") ? c->egress : c->ingress, d);
+    const char *desc = dd_in_str(d, "Description");
     json_t *entry = NULL, *list = NULL, *group = json_object_get(d, "ReferencedGroupInfo");
-    if (ec2_str(d, "CidrIpv4"))
-        entry = json_pack("{s:s}", "CidrIp", ec2_str(d, "CidrIpv4")), list = json_object_get(perm, "IpRanges");
-    else if (ec2_str(d, "CidrIpv6"))
-        entry = json_pack("{s:s}", "CidrIpv6", ec2_str(d, "CidrIpv6")), list = json_object_get(perm, "Ipv6Ranges");
-    else if (ec2_str(d, "PrefixListId"))
-        entry = json_pack("{s:s}", "PrefixListId", ec2_str(d, "PrefixListId")),
+    if (dd_in_str(d, "CidrIpv4"))
+        entry = json_pack("{s:s}", "CidrIp", dd_in_str(d, "CidrIpv4")), list = json_object_get(perm, "IpRanges");
+    else if (dd_in_str(d, "CidrIpv6"))
+        entry = json_pack("{s:s}", "CidrIpv6", dd_in_str(d, "CidrIpv6")), list = json_object_get(perm, "Ipv6Ranges");
+    else if (dd_in_str(d, "PrefixListId"))
+        entry = json_pack("{s:s}", "PrefixListId", dd_in_str(d, "PrefixListId")),
         list = json_object_get(perm, "PrefixListIds");
     else if (group)
-        entry = json_pack("{s:s, s:s}", "GroupId", ec2_str(group, "GroupId"), "UserId", r->account),
+        entry = json_pack("{s:s, s:s}", "GroupId", dd_in_str(group, "GroupId"), "UserId", r->account),
         list = json_object_get(perm, "UserIdGroupPairs");
     if (!entry)
         return 0;
@@ -451,8 +451,8 @@ static int fold_rule(struct dd_request *r, struct ec2_res *rule, void *ctx)
 
 static int sg_render(struct dd_request *r, json_t *doc)
 {
-    struct fold_ctx c = {json_array(), json_array(), ec2_str(doc, "VpcId")};
-    ec2_each(r, &ec2_kind_sgr, "parent", ec2_str(doc, "GroupId"), fold_rule, &c);
+    struct fold_ctx c = {json_array(), json_array(), dd_in_str(doc, "VpcId")};
+    ec2_each(r, &ec2_kind_sgr, "parent", dd_in_str(doc, "GroupId"), fold_rule, &c);
     json_object_set_new(doc, "IpPermissions", c.ingress);
     json_object_set_new(doc, "IpPermissionsEgress", c.egress);
     return 0;
@@ -464,8 +464,8 @@ static json_t *call_permissions(json_t *in)
     json_t *perms = json_object_get(in, "IpPermissions");
     if (json_array_size(perms))
         return json_incref(perms);
-    const char *proto = ec2_str(in, "IpProtocol"), *cidr = ec2_str(in, "CidrIp"),
-               *source = ec2_str(in, "SourceSecurityGroupName");
+    const char *proto = dd_in_str(in, "IpProtocol"), *cidr = dd_in_str(in, "CidrIp"),
+               *source = dd_in_str(in, "SourceSecurityGroupName");
     if (!proto && !cidr && !source)
         return json_array();
     json_t *p = json_pack("{s:s}", "IpProtocol", proto ? proto : "-1");
@@ -508,15 +508,15 @@ static int each_rule(struct dd_request *r, struct ec2_res *sg, bool egress, json
             {
                 char *named = NULL;
                 rule.peer_member = peers[k].peer_member;
-                rule.peer = ec2_str(entry, peers[k].member);
-                rule.description = ec2_str(entry, "Description");
-                if (k == 3 && !rule.peer && ec2_str(entry, "GroupName"))
-                    rule.peer = named = sg_named(r, sg->vpc_id, ec2_str(entry, "GroupName"));
+                rule.peer = dd_in_str(entry, peers[k].member);
+                rule.description = dd_in_str(entry, "Description");
+                if (k == 3 && !rule.peer && dd_in_str(entry, "GroupName"))
+                    rule.peer = named = sg_named(r, sg->vpc_id, dd_in_str(entry, "GroupName"));
                 rc = rule.peer ? 0 : -1;
                 if (rc)
                     dd_fail(r, 400, k == 3 ? "InvalidGroup.NotFound" : "InvalidParameterValue",
                             k == 3 ? "The security group '%s' does not exist" : "Invalid value '%s' for peer",
-                            ec2_str(entry, "GroupName") ? ec2_str(entry, "GroupName") : "null");
+                            dd_in_str(entry, "GroupName") ? dd_in_str(entry, "GroupName") : "null");
                 if (rc == 0)
                     rc = fn(r, sg, &rule, in, out);
                 free(named);
@@ -595,7 +595,7 @@ static int revoke_ids(struct dd_request *r, struct ec2_res *sg, bool egress, jso
         struct ec2_res rule;
         if (ec2_res_get_or_err(r, &ec2_kind_sgr, json_string_value(id), &rule))
             return -1;
-        bool ours = rule.parent && strcmp(rule.parent, sg->id) == 0 && ec2_bool(rule.doc, "IsEgress") == egress;
+        bool ours = rule.parent && strcmp(rule.parent, sg->id) == 0 && dd_in_bool(rule.doc, "IsEgress") == egress;
         if (ours)
             ec2_res_delete(r, rule.id);
         ec2_res_free(&rule);

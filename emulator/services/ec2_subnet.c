@@ -80,7 +80,7 @@ int ec2_subnet_create(struct dd_request *r, struct ec2_res *vpc, const char *cid
 static json_t *pick_zone(struct dd_request *r, json_t *in, const char *vpc_id)
 {
     json_t *zones = ec2_zones(r);
-    const char *name = ec2_str(in, "AvailabilityZone"), *id = ec2_str(in, "AvailabilityZoneId");
+    const char *name = dd_in_str(in, "AvailabilityZone"), *id = dd_in_str(in, "AvailabilityZoneId");
     if (!name && !id) {
         size_t n = json_array_size(zones);
         return n ? json_array_get(zones, (size_t)ec2_count(r, &ec2_kind_subnet, "vpc_id", vpc_id) % n) : NULL;
@@ -89,14 +89,14 @@ static json_t *pick_zone(struct dd_request *r, json_t *in, const char *vpc_id)
     json_t *z;
     json_array_foreach(zones, i, z)
     {
-        if ((name && strcmp(name, ec2_str(z, "ZoneName")) == 0) || (!name && strcmp(id, ec2_str(z, "ZoneId")) == 0))
+        if ((name && strcmp(name, dd_in_str(z, "ZoneName")) == 0) || (!name && strcmp(id, dd_in_str(z, "ZoneId")) == 0))
             return z;
     }
     char list[1024] = "";
     json_array_foreach(zones, i, z)
     {
         size_t used = strlen(list);
-        snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", ec2_str(z, name ? "ZoneName" : "ZoneId"));
+        snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", dd_in_str(z, name ? "ZoneName" : "ZoneId"));
     }
     dd_fail(r, 400, "InvalidParameterValue",
             "Value (%s) for parameter %s is invalid. Subnets can currently only be created in the following "
@@ -114,7 +114,7 @@ static bool inside_vpc(json_t *vpc_doc, uint32_t net, int len)
     {
         uint32_t vnet;
         int vlen;
-        if (ec2_cidr_parse(ec2_str(a, "CidrBlock"), &vnet, &vlen) == 0 && ec2_cidr_contains(vnet, vlen, net, len))
+        if (ec2_cidr_parse(dd_in_str(a, "CidrBlock"), &vnet, &vlen) == 0 && ec2_cidr_contains(vnet, vlen, net, len))
             return true;
     }
     return false;
@@ -130,18 +130,18 @@ static int overlaps(struct dd_request *r, struct ec2_res *subnet, void *ctx)
     struct overlap_ctx *c = ctx;
     uint32_t net;
     int len;
-    return ec2_cidr_parse(ec2_str(subnet->doc, "CidrBlock"), &net, &len) == 0 &&
+    return ec2_cidr_parse(dd_in_str(subnet->doc, "CidrBlock"), &net, &len) == 0 &&
            ec2_cidr_overlap(c->net, c->len, net, len);
 }
 
 json_t *ec2_op_CreateSubnet(struct dd_request *r, json_t *in)
 {
     struct ec2_res vpc, subnet = {0};
-    const char *cidr = ec2_str(in, "CidrBlock");
+    const char *cidr = dd_in_str(in, "CidrBlock");
     json_t *out = NULL, *zone;
     char ip[16], normal[40];
     struct overlap_ctx c;
-    if (ec2_res_get_or_err(r, &ec2_kind_vpc, ec2_str(in, "VpcId"), &vpc))
+    if (ec2_res_get_or_err(r, &ec2_kind_vpc, dd_in_str(in, "VpcId"), &vpc))
         return NULL;
     if (!cidr) {
         dd_fail(r, 400, "MissingParameter", "The request must contain the parameter cidrBlock");
@@ -167,7 +167,7 @@ json_t *ec2_op_CreateSubnet(struct dd_request *r, json_t *in)
             dd_fail(r, 400, "InvalidParameterValue", "No availability zones are known for region %s", r->region);
         goto cleanup;
     }
-    if (ec2_subnet_create(r, &vpc, cidr, ec2_str(zone, "ZoneName"), ec2_str(zone, "ZoneId"), false, in, &subnet) ==
+    if (ec2_subnet_create(r, &vpc, cidr, dd_in_str(zone, "ZoneName"), dd_in_str(zone, "ZoneId"), false, in, &subnet) ==
         0)
         out = json_pack("{s:o}", "Subnet", ec2_res_public(r, &subnet));
 cleanup:
@@ -185,7 +185,7 @@ static int drop_association(struct dd_request *r, struct ec2_res *assoc, void *c
 json_t *ec2_op_DeleteSubnet(struct dd_request *r, json_t *in)
 {
     struct ec2_res subnet;
-    const char *id = ec2_str(in, "SubnetId");
+    const char *id = dd_in_str(in, "SubnetId");
     if (ec2_res_get_or_err(r, &ec2_kind_subnet, id, &subnet))
         return NULL;
     ec2_res_free(&subnet);
@@ -213,7 +213,7 @@ json_t *ec2_op_ModifySubnetAttribute(struct dd_request *r, json_t *in)
         {"EnableResourceNameDnsAAAARecordOnLaunch", "EnableResourceNameDnsAAAARecord"},
     };
     struct ec2_res subnet;
-    if (ec2_res_get_or_err(r, &ec2_kind_subnet, ec2_str(in, "SubnetId"), &subnet))
+    if (ec2_res_get_or_err(r, &ec2_kind_subnet, dd_in_str(in, "SubnetId"), &subnet))
         return NULL;
     json_t *opts = json_object_get(subnet.doc, "PrivateDnsNameOptionsOnLaunch");
     for (size_t i = 0; i < sizeof flags / sizeof *flags; i++) {
@@ -226,7 +226,7 @@ json_t *ec2_op_ModifySubnetAttribute(struct dd_request *r, json_t *in)
         if (json_is_boolean(v))
             json_object_set(opts, dns[i].key, v);
     }
-    const char *hostname = ec2_str(in, "PrivateDnsHostnameTypeOnLaunch");
+    const char *hostname = dd_in_str(in, "PrivateDnsHostnameTypeOnLaunch");
     if (hostname)
         json_object_set_new(opts, "HostnameType", json_string(hostname));
     ec2_res_save(r, &subnet);

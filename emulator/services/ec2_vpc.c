@@ -114,7 +114,7 @@ int ec2_vpc_create(struct dd_request *r, const char *cidr, bool is_default, json
                             "IsDefault", is_default, "Tags", "_dns_support", 1, "_dns_hostnames", is_default);
     json_object_update(vpc->doc, doc);
     json_decref(doc);
-    const char *tenancy = ec2_str(in, "InstanceTenancy");
+    const char *tenancy = dd_in_str(in, "InstanceTenancy");
     if (tenancy)
         json_object_set_new(vpc->doc, "InstanceTenancy", json_string(tenancy));
     if (ec2_tag_specs(r, in, vpc))
@@ -156,7 +156,7 @@ static int cidr_or_err(struct dd_request *r, const char *cidr, const char *param
 
 json_t *ec2_op_CreateVpc(struct dd_request *r, json_t *in)
 {
-    const char *cidr = ec2_str(in, "CidrBlock");
+    const char *cidr = dd_in_str(in, "CidrBlock");
     uint32_t net;
     int len;
     if (!cidr)
@@ -186,7 +186,7 @@ static int delete_row(struct dd_request *r, struct ec2_res *res, void *ctx)
 json_t *ec2_op_DeleteVpc(struct dd_request *r, json_t *in)
 {
     struct ec2_res vpc;
-    const char *id = ec2_str(in, "VpcId");
+    const char *id = dd_in_str(in, "VpcId");
     if (ec2_res_get_or_err(r, &ec2_kind_vpc, id, &vpc))
         return NULL;
     /* What the user created in the VPC must go first; what came with it goes with it. */
@@ -220,7 +220,7 @@ static const struct {
 json_t *ec2_op_ModifyVpcAttribute(struct dd_request *r, json_t *in)
 {
     struct ec2_res vpc;
-    if (ec2_res_get_or_err(r, &ec2_kind_vpc, ec2_str(in, "VpcId"), &vpc))
+    if (ec2_res_get_or_err(r, &ec2_kind_vpc, dd_in_str(in, "VpcId"), &vpc))
         return NULL;
     int given = 0;
     for (size_t i = 0; i < sizeof vpc_attrs / sizeof *vpc_attrs; i++) {
@@ -244,14 +244,14 @@ json_t *ec2_op_ModifyVpcAttribute(struct dd_request *r, json_t *in)
 json_t *ec2_op_DescribeVpcAttribute(struct dd_request *r, json_t *in)
 {
     struct ec2_res vpc;
-    const char *attribute = ec2_str(in, "Attribute");
-    if (ec2_res_get_or_err(r, &ec2_kind_vpc, ec2_str(in, "VpcId"), &vpc))
+    const char *attribute = dd_in_str(in, "Attribute");
+    if (ec2_res_get_or_err(r, &ec2_kind_vpc, dd_in_str(in, "VpcId"), &vpc))
         return NULL;
     json_t *out = json_pack("{s:s}", "VpcId", vpc.id);
     for (size_t i = 0; i < sizeof vpc_attrs / sizeof *vpc_attrs; i++)
         if (strcmp(attribute, vpc_attrs[i].attribute) == 0)
             json_object_set_new(out, vpc_attrs[i].member,
-                                json_pack("{s:b}", "Value", ec2_bool(vpc.doc, vpc_attrs[i].key)));
+                                json_pack("{s:b}", "Value", dd_in_bool(vpc.doc, vpc_attrs[i].key)));
     ec2_res_free(&vpc);
     return out;
 }
@@ -259,10 +259,10 @@ json_t *ec2_op_DescribeVpcAttribute(struct dd_request *r, json_t *in)
 json_t *ec2_op_AssociateVpcCidrBlock(struct dd_request *r, json_t *in)
 {
     struct ec2_res vpc;
-    const char *cidr = ec2_str(in, "CidrBlock");
+    const char *cidr = dd_in_str(in, "CidrBlock");
     uint32_t net, other;
     int len, olen;
-    if (ec2_res_get_or_err(r, &ec2_kind_vpc, ec2_str(in, "VpcId"), &vpc))
+    if (ec2_res_get_or_err(r, &ec2_kind_vpc, dd_in_str(in, "VpcId"), &vpc))
         return NULL;
     json_t *out = NULL, *set = json_object_get(vpc.doc, "CidrBlockAssociationSet");
     if (!cidr) {
@@ -277,7 +277,7 @@ json_t *ec2_op_AssociateVpcCidrBlock(struct dd_request *r, json_t *in)
     }
     size_t i;
     json_t *a;
-    json_array_foreach(set, i, a) if (ec2_cidr_parse(ec2_str(a, "CidrBlock"), &other, &olen) == 0 &&
+    json_array_foreach(set, i, a) if (ec2_cidr_parse(dd_in_str(a, "CidrBlock"), &other, &olen) == 0 &&
                                       ec2_cidr_overlap(net, len, other, olen))
     {
         dd_fail(r, 400, "InvalidVpc.Range", "The CIDR '%s' is invalid.", cidr);
@@ -303,7 +303,7 @@ static int acl_association(struct dd_request *r, struct ec2_res *subnet, void *c
 {
     struct acl_ctx *c = ctx;
     json_array_append_new(c->associations,
-                          json_pack("{s:s?, s:s, s:s}", "NetworkAclAssociationId", ec2_str(subnet->doc, "_acl_assoc"),
+                          json_pack("{s:s?, s:s, s:s}", "NetworkAclAssociationId", dd_in_str(subnet->doc, "_acl_assoc"),
                                     "NetworkAclId", c->acl_id, "SubnetId", subnet->id));
     return 0;
 }
@@ -311,10 +311,10 @@ static int acl_association(struct dd_request *r, struct ec2_res *subnet, void *c
 /* Every subnet of the VPC is associated with its default ACL. */
 static int acl_render(struct dd_request *r, json_t *doc)
 {
-    if (!ec2_bool(doc, "IsDefault"))
+    if (!dd_in_bool(doc, "IsDefault"))
         return 0;
-    struct acl_ctx c = {json_array(), ec2_str(doc, "NetworkAclId")};
-    ec2_each(r, &ec2_kind_subnet, "vpc_id", ec2_str(doc, "VpcId"), acl_association, &c);
+    struct acl_ctx c = {json_array(), dd_in_str(doc, "NetworkAclId")};
+    ec2_each(r, &ec2_kind_subnet, "vpc_id", dd_in_str(doc, "VpcId"), acl_association, &c);
     json_object_set_new(doc, "Associations", c.associations);
     return 0;
 }

@@ -168,34 +168,6 @@ static const char SQL_DELETE_TAGS[] = "DELETE FROM iam_tag WHERE account=?1 AND 
 
 /* ---- small helpers --------------------------------------------------------------------------- */
 
-static const char *in_str(json_t *in, const char *key)
-{
-    return json_string_value(json_object_get(in, key));
-}
-
-static json_int_t in_int(json_t *in, const char *key, json_int_t dflt)
-{
-    json_t *v = json_object_get(in, key);
-    return json_is_integer(v) ? json_integer_value(v) : dflt;
-}
-
-/* Records an IAM error and returns -1, for helpers. */
-static int reject(struct dd_request *r, int status, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int reject(struct dd_request *r, int status, const char *code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    dd_verr(&r->err, status, code, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
-static int reject_internal(struct dd_request *r)
-{
-    return reject(r, 500, "ServiceFailure", "The request processing has failed because of an unknown error.");
-}
-
 /* The cached statement for `sql` with ?1 account bound. */
 static sqlite3_stmt *scoped(struct dd_request *r, const char *sql)
 {
@@ -216,21 +188,6 @@ static sqlite3_stmt *scoped2(struct dd_request *r, const char *sql, const char *
     sqlite3_stmt *st = scoped1(r, sql, a);
     store_bind_text(st, 3, b);
     return st;
-}
-
-/* Runs a statement that returns nothing; -1 with an error recorded on failure. */
-static int run(struct dd_request *r, sqlite3_stmt *st)
-{
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : reject_internal(r);
-}
-
-static int64_t single_int(sqlite3_stmt *st, int64_t dflt)
-{
-    int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : dflt;
-    sqlite3_reset(st);
-    return v;
 }
 
 /* Whether a statement yields any row. */
@@ -309,7 +266,7 @@ static int check_name(struct dd_request *r, const char *member, const char *valu
 {
     if (!value || name_ok(value, NULL))
         return 0;
-    return reject(r, 400, "ValidationError",
+    return dd_reject(r, 400, "ValidationError",
                   "1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must "
                   "satisfy regular expression pattern: [\\w+=,.@-]+",
                   value, member);
@@ -319,7 +276,7 @@ static int check_path(struct dd_request *r, const char *member, const char *valu
 {
     if (!value || path_ok(value))
         return 0;
-    return reject(r, 400, "ValidationError",
+    return dd_reject(r, 400, "ValidationError",
                   "1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must "
                   "satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)",
                   value, member);
@@ -332,9 +289,9 @@ static int check_path(struct dd_request *r, const char *member, const char *valu
  */
 static json_t *page(json_t *in, json_t *items, const char *member)
 {
-    const char *marker = in_str(in, "Marker");
+    const char *marker = dd_in_str(in, "Marker");
     size_t start = marker ? strtoul(marker, NULL, 10) : 0;
-    size_t max = (size_t)in_int(in, "MaxItems", DEFAULT_MAX_ITEMS), total = json_array_size(items);
+    size_t max = (size_t)dd_in_int(in, "MaxItems", DEFAULT_MAX_ITEMS), total = json_array_size(items);
     json_t *slice = json_array();
     for (size_t i = start; i < total && json_array_size(slice) < max; i++)
         json_array_append(slice, json_array_get(items, i));
@@ -367,27 +324,27 @@ static int tags_put(struct dd_request *r, const char *kind, const char *resource
     json_array_foreach(tags, i, t)
     {
         for (size_t j = 0; j < i; j++)
-            if (strcasecmp(in_str(json_array_get(tags, j), "Key"), in_str(t, "Key")) == 0) {
+            if (strcasecmp(dd_in_str(json_array_get(tags, j), "Key"), dd_in_str(t, "Key")) == 0) {
                 json_decref(keys);
-                return reject(r, 400, "InvalidInput",
+                return dd_reject(r, 400, "InvalidInput",
                               "Duplicate tag keys found. Please note that Tag keys are case insensitive.");
             }
-        json_array_append_new(keys, json_string(in_str(t, "Key")));
+        json_array_append_new(keys, json_string(dd_in_str(t, "Key")));
     }
     char *keys_text = json_dumps(keys, JSON_COMPACT);
     json_decref(keys);
     sqlite3_stmt *st = scoped2(r, SQL_TAG_COUNT, kind, resource);
     store_bind_text(st, 4, keys_text);
-    int64_t kept = single_int(st, 0);
+    int64_t kept = dd_single_int(st, 0);
     free(keys_text);
     if (kept + (int64_t)json_array_size(tags) > MAX_TAGS)
-        return reject(r, 409, "LimitExceeded", "The number of tags has reached the maximum limit.");
+        return dd_reject(r, 409, "LimitExceeded", "The number of tags has reached the maximum limit.");
     json_array_foreach(tags, i, t)
     {
         st = scoped2(r, SQL_SET_TAG, kind, resource);
-        store_bind_text(st, 4, in_str(t, "Key"));
-        store_bind_text(st, 5, in_str(t, "Value") ? in_str(t, "Value") : "");
-        if (run(r, st))
+        store_bind_text(st, 4, dd_in_str(t, "Key"));
+        store_bind_text(st, 5, dd_in_str(t, "Value") ? dd_in_str(t, "Value") : "");
+        if (dd_exec(r, st))
             return -1;
     }
     return 0;
@@ -401,7 +358,7 @@ static int tags_remove(struct dd_request *r, const char *kind, const char *resou
     {
         sqlite3_stmt *st = scoped2(r, SQL_UNSET_TAG, kind, resource);
         store_bind_text(st, 4, json_string_value(k));
-        if (run(r, st))
+        if (dd_exec(r, st))
             return -1;
     }
     return 0;
@@ -409,7 +366,7 @@ static int tags_remove(struct dd_request *r, const char *kind, const char *resou
 
 static int tags_drop(struct dd_request *r, const char *kind, const char *resource)
 {
-    return run(r, scoped2(r, SQL_DELETE_TAGS, kind, resource));
+    return dd_exec(r, scoped2(r, SQL_DELETE_TAGS, kind, resource));
 }
 
 /* ---- policy grammar ------------------------------------------------------------------------- */
@@ -740,7 +697,7 @@ static int role_modifiable(struct dd_request *r, const char *name)
     if (!role)
         return -1;
     if (linked)
-        return reject(r, 400, "UnmodifiableEntity",
+        return dd_reject(r, 400, "UnmodifiableEntity",
                       "Cannot perform the operation on the protected role '%s' - this role is only modifiable by AWS",
                       name);
     return 0;
@@ -785,20 +742,20 @@ static json_t *role_insert(struct dd_request *r, const char *name, const char *p
     sqlite3_bind_int64(st, 9, r->now_ms);
     sqlite3_bind_int(st, 10, linked);
     free(arn);
-    if (run(r, st))
+    if (dd_exec(r, st))
         return NULL;
     return role_get(r, name, NULL);
 }
 
 static json_t *create_role(struct dd_request *r, json_t *in)
 {
-    const char *name = in_str(in, "RoleName"), *path = in_str(in, "Path") ? in_str(in, "Path") : "/";
-    const char *trust = in_str(in, "AssumeRolePolicyDocument");
+    const char *name = dd_in_str(in, "RoleName"), *path = dd_in_str(in, "Path") ? dd_in_str(in, "Path") : "/";
+    const char *trust = dd_in_str(in, "AssumeRolePolicyDocument");
     json_t *tags = json_object_get(in, "Tags");
     if (check_name(r, "roleName", name) || check_path(r, "path", path) || check_policy(r, trust, POLICY_TRUST))
         return NULL;
-    json_t *role = role_insert(r, name, path, trust, in_str(in, "Description"),
-                               (int)in_int(in, "MaxSessionDuration", DEFAULT_SESSION), false);
+    json_t *role = role_insert(r, name, path, trust, dd_in_str(in, "Description"),
+                               (int)dd_in_int(in, "MaxSessionDuration", DEFAULT_SESSION), false);
     if (!role)
         return NULL;
     if (json_array_size(tags)) {
@@ -813,7 +770,7 @@ static json_t *create_role(struct dd_request *r, json_t *in)
 
 static json_t *get_role(struct dd_request *r, json_t *in)
 {
-    const char *name = in_str(in, "RoleName");
+    const char *name = dd_in_str(in, "RoleName");
     json_t *role = role_get(r, name, NULL);
     if (!role)
         return NULL;
@@ -827,7 +784,7 @@ static json_t *get_role(struct dd_request *r, json_t *in)
 
 static json_t *list_roles(struct dd_request *r, json_t *in)
 {
-    const char *prefix = in_str(in, "PathPrefix") ? in_str(in, "PathPrefix") : "/";
+    const char *prefix = dd_in_str(in, "PathPrefix") ? dd_in_str(in, "PathPrefix") : "/";
     json_t *roles = json_array();
     sqlite3_stmt *st = scoped1(r, SQL_ROLES, prefix);
     while (sqlite3_step(st) == SQLITE_ROW)
@@ -838,45 +795,45 @@ static json_t *list_roles(struct dd_request *r, json_t *in)
 
 static json_t *update_role(struct dd_request *r, json_t *in)
 {
-    const char *name = in_str(in, "RoleName");
+    const char *name = dd_in_str(in, "RoleName");
     if (role_modifiable(r, name))
         return NULL;
     sqlite3_stmt *st = scoped1(r, SQL_UPDATE_ROLE, name);
-    store_bind_text(st, 3, in_str(in, "Description"));
+    store_bind_text(st, 3, dd_in_str(in, "Description"));
     if (json_object_get(in, "MaxSessionDuration"))
-        sqlite3_bind_int64(st, 4, in_int(in, "MaxSessionDuration", DEFAULT_SESSION));
-    return run(r, st) ? NULL : json_object();
+        sqlite3_bind_int64(st, 4, dd_in_int(in, "MaxSessionDuration", DEFAULT_SESSION));
+    return dd_exec(r, st) ? NULL : json_object();
 }
 
 static json_t *update_assume_role_policy(struct dd_request *r, json_t *in)
 {
-    const char *name = in_str(in, "RoleName"), *doc = in_str(in, "PolicyDocument");
+    const char *name = dd_in_str(in, "RoleName"), *doc = dd_in_str(in, "PolicyDocument");
     if (role_modifiable(r, name) || check_policy(r, doc, POLICY_TRUST))
         return NULL;
     sqlite3_stmt *st = scoped1(r, SQL_UPDATE_TRUST, name);
     store_bind_text(st, 3, doc);
-    return run(r, st) ? NULL : json_object();
+    return dd_exec(r, st) ? NULL : json_object();
 }
 
 static json_t *delete_role(struct dd_request *r, json_t *in)
 {
-    const char *name = in_str(in, "RoleName");
+    const char *name = dd_in_str(in, "RoleName");
     if (role_modifiable(r, name))
         return NULL;
-    if (single_int(scoped1(r, SQL_COUNT_ROLE_PROFILES, name), 0))
+    if (dd_single_int(scoped1(r, SQL_COUNT_ROLE_PROFILES, name), 0))
         return dd_fail(r, 409, "DeleteConflict", "Cannot delete entity, must remove roles from instance profile first.");
-    if (single_int(scoped1(r, SQL_COUNT_ATTACHED, name), 0))
+    if (dd_single_int(scoped1(r, SQL_COUNT_ATTACHED, name), 0))
         return dd_fail(r, 409, "DeleteConflict", "Cannot delete entity, must detach all policies first.");
-    if (single_int(scoped1(r, SQL_COUNT_INLINE, name), 0))
+    if (dd_single_int(scoped1(r, SQL_COUNT_INLINE, name), 0))
         return dd_fail(r, 409, "DeleteConflict", "Cannot delete entity, must delete policies first.");
-    if (tags_drop(r, "role", name) || run(r, scoped1(r, SQL_DELETE_ROLE, name)))
+    if (tags_drop(r, "role", name) || dd_exec(r, scoped1(r, SQL_DELETE_ROLE, name)))
         return NULL;
     return json_object();
 }
 
 static json_t *tag_role(struct dd_request *r, json_t *in)
 {
-    const char *name = in_str(in, "RoleName");
+    const char *name = dd_in_str(in, "RoleName");
     if (role_must_exist(r, name) || tags_put(r, "role", name, json_object_get(in, "Tags")))
         return NULL;
     return json_object();
@@ -884,7 +841,7 @@ static json_t *tag_role(struct dd_request *r, json_t *in)
 
 static json_t *untag_role(struct dd_request *r, json_t *in)
 {
-    const char *name = in_str(in, "RoleName");
+    const char *name = dd_in_str(in, "RoleName");
     if (role_must_exist(r, name) || tags_remove(r, "role", name, json_object_get(in, "TagKeys")))
         return NULL;
     return json_object();
@@ -892,7 +849,7 @@ static json_t *untag_role(struct dd_request *r, json_t *in)
 
 static json_t *list_role_tags(struct dd_request *r, json_t *in)
 {
-    const char *name = in_str(in, "RoleName");
+    const char *name = dd_in_str(in, "RoleName");
     if (role_must_exist(r, name))
         return NULL;
     return page(in, tags_json(r, "role", name), "Tags");
@@ -923,7 +880,7 @@ static const struct linked_role {
 
 static json_t *create_service_linked_role(struct dd_request *r, json_t *in)
 {
-    const char *service = in_str(in, "AWSServiceName"), *suffix = in_str(in, "CustomSuffix");
+    const char *service = dd_in_str(in, "AWSServiceName"), *suffix = dd_in_str(in, "CustomSuffix");
     const struct linked_role *lr = NULL;
     for (size_t i = 0; i < sizeof linked_roles / sizeof *linked_roles; i++)
         if (strcmp(linked_roles[i].service, service) == 0)
@@ -942,7 +899,7 @@ static json_t *create_service_linked_role(struct dd_request *r, json_t *in)
     if (exists(scoped1(r, SQL_ROLE, name)))
         return dd_fail(r, 400, "InvalidInput",
                        "Service role name %s has been taken in this account, please try a different suffix.", name);
-    const char *desc = in_str(in, "Description") ? in_str(in, "Description") : lr->description;
+    const char *desc = dd_in_str(in, "Description") ? dd_in_str(in, "Description") : lr->description;
     json_t *role = role_insert(r, name, path, trust, desc, DEFAULT_SESSION, true);
     return role ? json_pack("{s:o}", "Role", role) : NULL;
 }
@@ -962,7 +919,7 @@ static pthread_once_t g_aws_once = PTHREAD_ONCE_INIT;
 static int64_t fixture_ms(json_t *e, const char *key)
 {
     double t = 0;
-    const char *s = in_str(e, key);
+    const char *s = dd_in_str(e, key);
     return s && codec_parse_timestamp(s, &t) == 0 ? (int64_t)(t * 1000) : 0;
 }
 
@@ -978,11 +935,11 @@ static void aws_load(void)
     json_t *e;
     json_array_foreach(list, i, e)
     {
-        if (!in_str(e, "PolicyName") || !in_str(e, "Path") || !in_str(e, "Document"))
+        if (!dd_in_str(e, "PolicyName") || !dd_in_str(e, "Path") || !dd_in_str(e, "Document"))
             continue;
         struct aws_policy *p = &g_aws[g_aws_count++];
         p->entry = json_incref(e);
-        if (asprintf(&p->arn, "%s%s%s", AWS_POLICY_PREFIX, in_str(e, "Path"), in_str(e, "PolicyName")) < 0)
+        if (asprintf(&p->arn, "%s%s%s", AWS_POLICY_PREFIX, dd_in_str(e, "Path"), dd_in_str(e, "PolicyName")) < 0)
             abort();
         p->created_ms = fixture_ms(e, "CreateDate");
         p->updated_ms = fixture_ms(e, "UpdateDate");
@@ -1018,17 +975,17 @@ static json_t *policy_base(struct dd_request *r, const char *arn, const char *na
     sqlite3_stmt *st = scoped1(r, SQL_ATTACHMENT_COUNT, arn);
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:i, s:b, s:o, s:o}", "PolicyName", name, "PolicyId", id,
                      "Arn", arn, "Path", path, "DefaultVersionId", version, "AttachmentCount",
-                     (json_int_t)single_int(st, 0), "PermissionsBoundaryUsageCount", 0, "IsAttachable", 1,
+                     (json_int_t)dd_single_int(st, 0), "PermissionsBoundaryUsageCount", 0, "IsAttachable", 1,
                      "CreateDate", seconds(created_ms), "UpdateDate", seconds(updated_ms));
 }
 
 static json_t *aws_policy_json(struct dd_request *r, const struct aws_policy *p, bool with_description)
 {
     json_t *e = p->entry;
-    json_t *o = policy_base(r, p->arn, in_str(e, "PolicyName"), in_str(e, "PolicyId"), in_str(e, "Path"),
-                            in_str(e, "DefaultVersionId"), p->created_ms, p->updated_ms);
-    if (with_description && in_str(e, "Description"))
-        json_object_set_new(o, "Description", json_string(in_str(e, "Description")));
+    json_t *o = policy_base(r, p->arn, dd_in_str(e, "PolicyName"), dd_in_str(e, "PolicyId"), dd_in_str(e, "Path"),
+                            dd_in_str(e, "DefaultVersionId"), p->created_ms, p->updated_ms);
+    if (with_description && dd_in_str(e, "Description"))
+        json_object_set_new(o, "Description", json_string(dd_in_str(e, "Description")));
     return o;
 }
 
@@ -1076,8 +1033,8 @@ static json_t *own_policy_get(struct dd_request *r, const char *arn)
 
 static json_t *create_policy(struct dd_request *r, json_t *in)
 {
-    const char *name = in_str(in, "PolicyName"), *path = in_str(in, "Path") ? in_str(in, "Path") : "/";
-    const char *doc = in_str(in, "PolicyDocument");
+    const char *name = dd_in_str(in, "PolicyName"), *path = dd_in_str(in, "Path") ? dd_in_str(in, "Path") : "/";
+    const char *doc = dd_in_str(in, "PolicyDocument");
     if (check_name(r, "policyName", name) || check_path(r, "path", path) || check_policy(r, doc, POLICY_IDENTITY))
         return NULL;
     if (exists(scoped1(r, SQL_POLICY_NAMED, name)))
@@ -1091,15 +1048,15 @@ static json_t *create_policy(struct dd_request *r, json_t *in)
     store_bind_text(st, 3, name);
     store_bind_text(st, 4, id);
     store_bind_text(st, 5, path);
-    store_bind_text(st, 6, in_str(in, "Description"));
+    store_bind_text(st, 6, dd_in_str(in, "Description"));
     sqlite3_bind_int64(st, 7, r->now_ms);
     json_t *out = NULL;
-    if (run(r, st) == 0) {
+    if (dd_exec(r, st) == 0) {
         st = scoped1(r, SQL_INSERT_VERSION, arn);
         sqlite3_bind_int(st, 3, 1);
         store_bind_text(st, 4, doc);
         sqlite3_bind_int64(st, 5, r->now_ms);
-        if (run(r, st) == 0 && tags_put(r, "policy", arn, json_object_get(in, "Tags")) == 0) {
+        if (dd_exec(r, st) == 0 && tags_put(r, "policy", arn, json_object_get(in, "Tags")) == 0) {
             json_t *policy = policy_get(r, arn, MSG_POLICY_NOT_FOUND);
             json_object_del(policy, "Description");
             json_t *tags = tags_json(r, "policy", arn);
@@ -1115,7 +1072,7 @@ static json_t *create_policy(struct dd_request *r, json_t *in)
 
 static json_t *get_policy(struct dd_request *r, json_t *in)
 {
-    const char *arn = in_str(in, "PolicyArn");
+    const char *arn = dd_in_str(in, "PolicyArn");
     json_t *policy = policy_get(r, arn, MSG_POLICY_NOT_FOUND);
     if (!policy)
         return NULL;
@@ -1128,13 +1085,13 @@ static json_t *get_policy(struct dd_request *r, json_t *in)
 
 static bool policy_listed(json_t *in, json_t *policy, bool aws)
 {
-    const char *scope = in_str(in, "Scope") ? in_str(in, "Scope") : "All";
-    const char *prefix = in_str(in, "PathPrefix") ? in_str(in, "PathPrefix") : "/";
+    const char *scope = dd_in_str(in, "Scope") ? dd_in_str(in, "Scope") : "All";
+    const char *prefix = dd_in_str(in, "PathPrefix") ? dd_in_str(in, "PathPrefix") : "/";
     if ((strcmp(scope, "AWS") == 0 && !aws) || (strcmp(scope, "Local") == 0 && aws))
         return false;
-    if (json_is_true(json_object_get(in, "OnlyAttached")) && in_int(policy, "AttachmentCount", 0) == 0)
+    if (json_is_true(json_object_get(in, "OnlyAttached")) && dd_in_int(policy, "AttachmentCount", 0) == 0)
         return false;
-    return strncmp(in_str(policy, "Path"), prefix, strlen(prefix)) == 0;
+    return strncmp(dd_in_str(policy, "Path"), prefix, strlen(prefix)) == 0;
 }
 
 static json_t *list_policies(struct dd_request *r, json_t *in)
@@ -1178,16 +1135,16 @@ static json_t *version_json(sqlite3_stmt *st, int64_t default_version, bool with
 
 static json_t *get_policy_version(struct dd_request *r, json_t *in)
 {
-    const char *arn = in_str(in, "PolicyArn"), *vid = in_str(in, "VersionId");
+    const char *arn = dd_in_str(in, "PolicyArn"), *vid = dd_in_str(in, "VersionId");
     const struct aws_policy *ap = is_aws_policy(arn) ? aws_find(arn) : NULL;
-    if (ap && strcmp(vid, in_str(ap->entry, "DefaultVersionId")) == 0)
+    if (ap && strcmp(vid, dd_in_str(ap->entry, "DefaultVersionId")) == 0)
         return json_pack("{s:{s:o, s:s, s:b, s:o}}", "PolicyVersion", "Document",
-                         url_encoded(in_str(ap->entry, "Document")), "VersionId", vid, "IsDefaultVersion", 1,
+                         url_encoded(dd_in_str(ap->entry, "Document")), "VersionId", vid, "IsDefaultVersion", 1,
                          "CreateDate", seconds(ap->updated_ms));
     json_t *policy = policy_get(r, arn, MSG_POLICY_NOT_FOUND);
     if (!policy)
         return NULL;
-    int64_t def = version_number(in_str(policy, "DefaultVersionId"));
+    int64_t def = version_number(dd_in_str(policy, "DefaultVersionId"));
     json_decref(policy);
     sqlite3_stmt *st = scoped1(r, SQL_VERSION, arn);
     sqlite3_bind_int64(st, 3, version_number(vid));
@@ -1200,17 +1157,17 @@ static json_t *get_policy_version(struct dd_request *r, json_t *in)
 
 static json_t *list_policy_versions(struct dd_request *r, json_t *in)
 {
-    const char *arn = in_str(in, "PolicyArn");
+    const char *arn = dd_in_str(in, "PolicyArn");
     json_t *policy = policy_get(r, arn, MSG_POLICY_NOT_FOUND);
     if (!policy)
         return NULL;
     json_t *versions = json_array();
     if (is_aws_policy(arn)) {
         const struct aws_policy *ap = aws_find(arn);
-        json_array_append_new(versions, json_pack("{s:s, s:b, s:o}", "VersionId", in_str(ap->entry, "DefaultVersionId"),
+        json_array_append_new(versions, json_pack("{s:s, s:b, s:o}", "VersionId", dd_in_str(ap->entry, "DefaultVersionId"),
                                                   "IsDefaultVersion", 1, "CreateDate", seconds(ap->updated_ms)));
     } else {
-        int64_t def = version_number(in_str(policy, "DefaultVersionId"));
+        int64_t def = version_number(dd_in_str(policy, "DefaultVersionId"));
         sqlite3_stmt *st = scoped1(r, SQL_VERSIONS, arn);
         while (sqlite3_step(st) == SQLITE_ROW)
             json_array_append_new(versions, version_json(st, def, false));
@@ -1222,33 +1179,33 @@ static json_t *list_policy_versions(struct dd_request *r, json_t *in)
 
 static json_t *create_policy_version(struct dd_request *r, json_t *in)
 {
-    const char *arn = in_str(in, "PolicyArn"), *doc = in_str(in, "PolicyDocument");
+    const char *arn = dd_in_str(in, "PolicyArn"), *doc = dd_in_str(in, "PolicyDocument");
     json_t *policy = own_policy_get(r, arn);
     if (!policy)
         return NULL;
     json_decref(policy);
     if (check_policy(r, doc, POLICY_IDENTITY))
         return NULL;
-    if (single_int(scoped1(r, SQL_COUNT_VERSIONS, arn), 0) >= MAX_POLICY_VERSIONS)
+    if (dd_single_int(scoped1(r, SQL_COUNT_VERSIONS, arn), 0) >= MAX_POLICY_VERSIONS)
         return dd_fail(r, 409, "LimitExceeded",
                        "A managed policy can have up to %d versions. Before you create a new version, you must "
                        "delete an existing version.",
                        MAX_POLICY_VERSIONS);
     sqlite3_stmt *st = scoped1(r, SQL_NEXT_VERSION, arn);
     sqlite3_bind_int64(st, 3, r->now_ms);
-    int64_t v = single_int(st, 0);
+    int64_t v = dd_single_int(st, 0);
     st = scoped1(r, SQL_INSERT_VERSION, arn);
     sqlite3_bind_int64(st, 3, v);
     store_bind_text(st, 4, doc);
     sqlite3_bind_int64(st, 5, r->now_ms);
-    if (run(r, st))
+    if (dd_exec(r, st))
         return NULL;
     bool make_default = json_is_true(json_object_get(in, "SetAsDefault"));
     if (make_default) {
         st = scoped1(r, SQL_SET_DEFAULT, arn);
         sqlite3_bind_int64(st, 3, v);
         sqlite3_bind_int64(st, 4, r->now_ms);
-        if (run(r, st))
+        if (dd_exec(r, st))
             return NULL;
     }
     return json_pack("{s:{s:o, s:b, s:o}}", "PolicyVersion", "VersionId", json_sprintf("v%lld", (long long)v),
@@ -1261,7 +1218,7 @@ static int64_t own_version(struct dd_request *r, const char *arn, const char *vi
     json_t *policy = own_policy_get(r, arn);
     if (!policy)
         return 0;
-    *default_version = version_number(in_str(policy, "DefaultVersionId"));
+    *default_version = version_number(dd_in_str(policy, "DefaultVersionId"));
     json_decref(policy);
     sqlite3_stmt *st = scoped1(r, SQL_VERSION, arn);
     sqlite3_bind_int64(st, 3, version_number(vid));
@@ -1274,52 +1231,52 @@ static int64_t own_version(struct dd_request *r, const char *arn, const char *vi
 
 static json_t *set_default_policy_version(struct dd_request *r, json_t *in)
 {
-    const char *arn = in_str(in, "PolicyArn");
-    int64_t def = 0, v = own_version(r, arn, in_str(in, "VersionId"), &def);
+    const char *arn = dd_in_str(in, "PolicyArn");
+    int64_t def = 0, v = own_version(r, arn, dd_in_str(in, "VersionId"), &def);
     if (!v)
         return NULL;
     sqlite3_stmt *st = scoped1(r, SQL_SET_DEFAULT, arn);
     sqlite3_bind_int64(st, 3, v);
     sqlite3_bind_int64(st, 4, r->now_ms);
-    return run(r, st) ? NULL : json_object();
+    return dd_exec(r, st) ? NULL : json_object();
 }
 
 static json_t *delete_policy_version(struct dd_request *r, json_t *in)
 {
-    const char *arn = in_str(in, "PolicyArn");
-    int64_t def = 0, v = own_version(r, arn, in_str(in, "VersionId"), &def);
+    const char *arn = dd_in_str(in, "PolicyArn");
+    int64_t def = 0, v = own_version(r, arn, dd_in_str(in, "VersionId"), &def);
     if (!v)
         return NULL;
     if (v == def)
         return dd_fail(r, 409, "DeleteConflict", "Cannot delete the default version of a policy.");
     sqlite3_stmt *st = scoped1(r, SQL_DELETE_VERSION, arn);
     sqlite3_bind_int64(st, 3, v);
-    return run(r, st) ? NULL : json_object();
+    return dd_exec(r, st) ? NULL : json_object();
 }
 
 static json_t *delete_policy(struct dd_request *r, json_t *in)
 {
-    const char *arn = in_str(in, "PolicyArn");
+    const char *arn = dd_in_str(in, "PolicyArn");
     json_t *policy = own_policy_get(r, arn);
     if (!policy)
         return NULL;
-    json_int_t attached = in_int(policy, "AttachmentCount", 0);
+    json_int_t attached = dd_in_int(policy, "AttachmentCount", 0);
     json_decref(policy);
     if (attached)
         return dd_fail(r, 409, "DeleteConflict", "Cannot delete a policy attached to entities.");
-    if (single_int(scoped1(r, SQL_COUNT_VERSIONS, arn), 0) > 1)
+    if (dd_single_int(scoped1(r, SQL_COUNT_VERSIONS, arn), 0) > 1)
         return dd_fail(r, 409, "DeleteConflict",
                        "This policy has more than one version. Before you delete a policy, you must delete the "
                        "policy's versions. The default version is deleted with the policy.");
-    if (run(r, scoped1(r, SQL_DELETE_VERSIONS, arn)) || tags_drop(r, "policy", arn) ||
-        run(r, scoped1(r, SQL_DELETE_POLICY, arn)))
+    if (dd_exec(r, scoped1(r, SQL_DELETE_VERSIONS, arn)) || tags_drop(r, "policy", arn) ||
+        dd_exec(r, scoped1(r, SQL_DELETE_POLICY, arn)))
         return NULL;
     return json_object();
 }
 
 static json_t *tag_policy(struct dd_request *r, json_t *in)
 {
-    const char *arn = in_str(in, "PolicyArn");
+    const char *arn = dd_in_str(in, "PolicyArn");
     json_t *policy = own_policy_get(r, arn);
     json_decref(policy);
     if (!policy || tags_put(r, "policy", arn, json_object_get(in, "Tags")))
@@ -1329,7 +1286,7 @@ static json_t *tag_policy(struct dd_request *r, json_t *in)
 
 static json_t *untag_policy(struct dd_request *r, json_t *in)
 {
-    const char *arn = in_str(in, "PolicyArn");
+    const char *arn = dd_in_str(in, "PolicyArn");
     json_t *policy = own_policy_get(r, arn);
     json_decref(policy);
     if (!policy || tags_remove(r, "policy", arn, json_object_get(in, "TagKeys")))
@@ -1339,7 +1296,7 @@ static json_t *untag_policy(struct dd_request *r, json_t *in)
 
 static json_t *list_policy_tags(struct dd_request *r, json_t *in)
 {
-    const char *arn = in_str(in, "PolicyArn");
+    const char *arn = dd_in_str(in, "PolicyArn");
     json_t *policy = policy_get(r, arn, MSG_POLICY_NOT_FOUND);
     json_decref(policy);
     return policy ? page(in, tags_json(r, "policy", arn), "Tags") : NULL;
@@ -1349,39 +1306,39 @@ static json_t *list_policy_tags(struct dd_request *r, json_t *in)
 
 static json_t *attach_role_policy(struct dd_request *r, json_t *in)
 {
-    const char *role = in_str(in, "RoleName"), *arn = in_str(in, "PolicyArn");
+    const char *role = dd_in_str(in, "RoleName"), *arn = dd_in_str(in, "PolicyArn");
     if (role_must_exist(r, role))
         return NULL;
     json_t *policy = policy_get(r, arn, MSG_NOT_ATTACHABLE);
     if (!policy)
         return NULL;
     bool already = exists(scoped2(r, SQL_IS_ATTACHED, role, arn));
-    if (!already && single_int(scoped1(r, SQL_COUNT_ATTACHED, role), 0) >= MAX_ATTACHED_PER_ROLE) {
+    if (!already && dd_single_int(scoped1(r, SQL_COUNT_ATTACHED, role), 0) >= MAX_ATTACHED_PER_ROLE) {
         json_decref(policy);
         return dd_fail(r, 409, "LimitExceeded", "Cannot exceed quota for PoliciesPerRole: %d", MAX_ATTACHED_PER_ROLE);
     }
     sqlite3_stmt *st = scoped2(r, SQL_ATTACH, role, arn);
-    store_bind_text(st, 4, in_str(policy, "PolicyName"));
-    store_bind_text(st, 5, in_str(policy, "Path"));
+    store_bind_text(st, 4, dd_in_str(policy, "PolicyName"));
+    store_bind_text(st, 5, dd_in_str(policy, "Path"));
     sqlite3_bind_int64(st, 6, r->now_ms);
     json_decref(policy);
-    return run(r, st) ? NULL : json_object();
+    return dd_exec(r, st) ? NULL : json_object();
 }
 
 static json_t *detach_role_policy(struct dd_request *r, json_t *in)
 {
-    const char *role = in_str(in, "RoleName"), *arn = in_str(in, "PolicyArn");
+    const char *role = dd_in_str(in, "RoleName"), *arn = dd_in_str(in, "PolicyArn");
     if (role_must_exist(r, role))
         return NULL;
     if (!exists(scoped2(r, SQL_IS_ATTACHED, role, arn)))
         return dd_fail(r, 404, "NoSuchEntity", "Policy %s was not found.", arn);
-    return run(r, scoped2(r, SQL_DETACH, role, arn)) ? NULL : json_object();
+    return dd_exec(r, scoped2(r, SQL_DETACH, role, arn)) ? NULL : json_object();
 }
 
 static json_t *list_attached_role_policies(struct dd_request *r, json_t *in)
 {
-    const char *role = in_str(in, "RoleName");
-    const char *prefix = in_str(in, "PathPrefix") ? in_str(in, "PathPrefix") : "/";
+    const char *role = dd_in_str(in, "RoleName");
+    const char *prefix = dd_in_str(in, "PathPrefix") ? dd_in_str(in, "PathPrefix") : "/";
     if (role_must_exist(r, role))
         return NULL;
     json_t *list = json_array();
@@ -1397,24 +1354,24 @@ static json_t *list_attached_role_policies(struct dd_request *r, json_t *in)
 
 static json_t *put_role_policy(struct dd_request *r, json_t *in)
 {
-    const char *role = in_str(in, "RoleName"), *name = in_str(in, "PolicyName"), *doc = in_str(in, "PolicyDocument");
+    const char *role = dd_in_str(in, "RoleName"), *name = dd_in_str(in, "PolicyName"), *doc = dd_in_str(in, "PolicyDocument");
     if (check_name(r, "policyName", name) || role_must_exist(r, role) || check_policy(r, doc, POLICY_IDENTITY))
         return NULL;
     sqlite3_stmt *st = scoped2(r, SQL_PUT_INLINE, role, name);
     store_bind_text(st, 4, doc);
-    return run(r, st) ? NULL : json_object();
+    return dd_exec(r, st) ? NULL : json_object();
 }
 
 static json_t *get_role_policy(struct dd_request *r, json_t *in)
 {
-    const char *role = in_str(in, "RoleName"), *name = in_str(in, "PolicyName");
+    const char *role = dd_in_str(in, "RoleName"), *name = dd_in_str(in, "PolicyName");
     json_t *roleobj = role_get(r, role, NULL);
     if (!roleobj)
         return NULL;
     json_t *out = NULL;
     sqlite3_stmt *st = scoped2(r, SQL_INLINE, role, name);
     if (sqlite3_step(st) == SQLITE_ROW)
-        out = json_pack("{s:s, s:s, s:o}", "RoleName", in_str(roleobj, "RoleName"), "PolicyName", col(st, 0),
+        out = json_pack("{s:s, s:s, s:o}", "RoleName", dd_in_str(roleobj, "RoleName"), "PolicyName", col(st, 0),
                         "PolicyDocument", url_encoded(col(st, 1)));
     sqlite3_reset(st);
     json_decref(roleobj);
@@ -1425,17 +1382,17 @@ static json_t *get_role_policy(struct dd_request *r, json_t *in)
 
 static json_t *delete_role_policy(struct dd_request *r, json_t *in)
 {
-    const char *role = in_str(in, "RoleName"), *name = in_str(in, "PolicyName");
+    const char *role = dd_in_str(in, "RoleName"), *name = dd_in_str(in, "PolicyName");
     if (role_must_exist(r, role))
         return NULL;
     if (!exists(scoped2(r, SQL_INLINE, role, name)))
         return dd_fail(r, 404, "NoSuchEntity", "The role policy with name %s cannot be found.", name);
-    return run(r, scoped2(r, SQL_DELETE_INLINE, role, name)) ? NULL : json_object();
+    return dd_exec(r, scoped2(r, SQL_DELETE_INLINE, role, name)) ? NULL : json_object();
 }
 
 static json_t *list_role_policies(struct dd_request *r, json_t *in)
 {
-    const char *role = in_str(in, "RoleName");
+    const char *role = dd_in_str(in, "RoleName");
     if (role_must_exist(r, role))
         return NULL;
     json_t *names = json_array();
@@ -1483,7 +1440,7 @@ static json_t *profile_get(struct dd_request *r, const char *name)
 
 static json_t *create_instance_profile(struct dd_request *r, json_t *in)
 {
-    const char *name = in_str(in, "InstanceProfileName"), *path = in_str(in, "Path") ? in_str(in, "Path") : "/";
+    const char *name = dd_in_str(in, "InstanceProfileName"), *path = dd_in_str(in, "Path") ? dd_in_str(in, "Path") : "/";
     if (check_name(r, "instanceProfileName", name) || check_path(r, "path", path))
         return NULL;
     if (exists(scoped1(r, SQL_PROFILE, name)))
@@ -1498,7 +1455,7 @@ static json_t *create_instance_profile(struct dd_request *r, json_t *in)
     store_bind_text(st, 5, arn);
     sqlite3_bind_int64(st, 6, r->now_ms);
     free(arn);
-    if (run(r, st) || tags_put(r, "instance-profile", name, json_object_get(in, "Tags")))
+    if (dd_exec(r, st) || tags_put(r, "instance-profile", name, json_object_get(in, "Tags")))
         return NULL;
     json_t *p = profile_get(r, name);
     return p ? json_pack("{s:o}", "InstanceProfile", p) : NULL;
@@ -1506,7 +1463,7 @@ static json_t *create_instance_profile(struct dd_request *r, json_t *in)
 
 static json_t *get_instance_profile(struct dd_request *r, json_t *in)
 {
-    json_t *p = profile_get(r, in_str(in, "InstanceProfileName"));
+    json_t *p = profile_get(r, dd_in_str(in, "InstanceProfileName"));
     return p ? json_pack("{s:o}", "InstanceProfile", p) : NULL;
 }
 
@@ -1523,36 +1480,36 @@ static json_t *profiles_list(struct dd_request *r, json_t *in, const char *sql, 
 
 static json_t *list_instance_profiles(struct dd_request *r, json_t *in)
 {
-    return profiles_list(r, in, SQL_PROFILES, in_str(in, "PathPrefix") ? in_str(in, "PathPrefix") : "/");
+    return profiles_list(r, in, SQL_PROFILES, dd_in_str(in, "PathPrefix") ? dd_in_str(in, "PathPrefix") : "/");
 }
 
 static json_t *list_instance_profiles_for_role(struct dd_request *r, json_t *in)
 {
-    const char *role = in_str(in, "RoleName");
+    const char *role = dd_in_str(in, "RoleName");
     return role_must_exist(r, role) ? NULL : profiles_list(r, in, SQL_PROFILES_OF_ROLE, role);
 }
 
 static json_t *add_role_to_instance_profile(struct dd_request *r, json_t *in)
 {
-    const char *profile = in_str(in, "InstanceProfileName"), *role = in_str(in, "RoleName");
+    const char *profile = dd_in_str(in, "InstanceProfileName"), *role = dd_in_str(in, "RoleName");
     json_t *p = profile_get(r, profile);
     json_decref(p);
     if (!p || role_must_exist(r, role))
         return NULL;
-    if (single_int(scoped1(r, SQL_COUNT_PROFILE_ROLES, profile), 0) >= 1)
+    if (dd_single_int(scoped1(r, SQL_COUNT_PROFILE_ROLES, profile), 0) >= 1)
         return dd_fail(r, 409, "LimitExceeded", "Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1");
-    return run(r, scoped2(r, SQL_ADD_PROFILE_ROLE, profile, role)) ? NULL : json_object();
+    return dd_exec(r, scoped2(r, SQL_ADD_PROFILE_ROLE, profile, role)) ? NULL : json_object();
 }
 
 static json_t *remove_role_from_instance_profile(struct dd_request *r, json_t *in)
 {
-    const char *profile = in_str(in, "InstanceProfileName"), *role = in_str(in, "RoleName");
+    const char *profile = dd_in_str(in, "InstanceProfileName"), *role = dd_in_str(in, "RoleName");
     json_t *p = profile_get(r, profile);
     json_decref(p);
     if (!p || role_must_exist(r, role))
         return NULL;
     sqlite3_stmt *st = scoped2(r, SQL_REMOVE_PROFILE_ROLE, profile, role);
-    if (run(r, st))
+    if (dd_exec(r, st))
         return NULL;
     if (sqlite3_changes(store_sqlite(r->db)) == 0)
         return dd_fail(r, 404, "NoSuchEntity", "The role with name %s cannot be found.", role);
@@ -1561,7 +1518,7 @@ static json_t *remove_role_from_instance_profile(struct dd_request *r, json_t *i
 
 static json_t *delete_instance_profile(struct dd_request *r, json_t *in)
 {
-    const char *name = in_str(in, "InstanceProfileName");
+    const char *name = dd_in_str(in, "InstanceProfileName");
     json_t *p = profile_get(r, name);
     if (!p)
         return NULL;
@@ -1569,7 +1526,7 @@ static json_t *delete_instance_profile(struct dd_request *r, json_t *in)
     json_decref(p);
     if (roles)
         return dd_fail(r, 409, "DeleteConflict", "Cannot delete entity, must remove roles from instance profile first.");
-    if (tags_drop(r, "instance-profile", name) || run(r, scoped1(r, SQL_DELETE_PROFILE, name)))
+    if (tags_drop(r, "instance-profile", name) || dd_exec(r, scoped1(r, SQL_DELETE_PROFILE, name)))
         return NULL;
     return json_object();
 }

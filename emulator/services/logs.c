@@ -128,27 +128,6 @@ static const char SQL_FILTER_STREAMS[] = "SELECT name FROM logs_stream WHERE acc
 
 /* ---- small helpers ------------------------------------------------------------------------- */
 
-static const char *in_str(json_t *in, const char *key)
-{
-    return json_string_value(json_object_get(in, key));
-}
-
-static json_int_t in_int(json_t *in, const char *key, json_int_t dflt)
-{
-    json_t *v = json_object_get(in, key);
-    return json_is_integer(v) ? json_integer_value(v) : dflt;
-}
-
-static int reject(struct dd_request *r, const char *code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int reject(struct dd_request *r, const char *code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    dd_verr(&r->err, 400, code, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 /* The cached statement for `sql` with ?1 account, ?2 region and ?3 group bound. */
 static sqlite3_stmt *scoped(struct dd_request *r, const char *sql, const char *group)
 {
@@ -157,23 +136,6 @@ static sqlite3_stmt *scoped(struct dd_request *r, const char *sql, const char *g
     store_bind_text(st, 2, r->region);
     store_bind_text(st, 3, group);
     return st;
-}
-
-static int run(struct dd_request *r, sqlite3_stmt *st)
-{
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (rc == SQLITE_DONE || rc == SQLITE_ROW)
-        return 0;
-    dd_fail(r, 500, "ServiceUnavailableException", "The service cannot complete the request.");
-    return -1;
-}
-
-static int64_t single_int(sqlite3_stmt *st, int64_t dflt)
-{
-    int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : dflt;
-    sqlite3_reset(st);
-    return v;
 }
 
 static const char *col(sqlite3_stmt *st, int i)
@@ -191,9 +153,9 @@ static void set_int_col(json_t *o, const char *key, sqlite3_stmt *st, int i)
 /* Describe* listings: `limit` items from the offset in nextToken. Steals `items`. */
 static json_t *page(json_t *in, json_t *items, const char *member, json_int_t dflt_limit)
 {
-    const char *token = in_str(in, "nextToken");
+    const char *token = dd_in_str(in, "nextToken");
     size_t start = token ? strtoul(token, NULL, 10) : 0, total = json_array_size(items);
-    size_t limit = (size_t)in_int(in, "limit", dflt_limit);
+    size_t limit = (size_t)dd_in_int(in, "limit", dflt_limit);
     json_t *slice = json_array();
     for (size_t i = start; i < total && json_array_size(slice) < limit; i++)
         json_array_append(slice, json_array_get(items, i));
@@ -218,7 +180,7 @@ static int group_must_exist(struct dd_request *r, const char *name)
     sqlite3_stmt *st = scoped(r, SQL_GROUP, name);
     bool found = sqlite3_step(st) == SQLITE_ROW;
     sqlite3_reset(st);
-    return found ? 0 : reject(r, "ResourceNotFoundException", MSG_NO_GROUP);
+    return found ? 0 : dd_reject(r, 400, "ResourceNotFoundException", MSG_NO_GROUP);
 }
 
 static json_t *group_json(struct dd_request *r, sqlite3_stmt *st)
@@ -231,7 +193,7 @@ static json_t *group_json(struct dd_request *r, sqlite3_stmt *st)
     set_int_col(o, "retentionInDays", st, 2);
     if (col(st, 3))
         json_object_set_new(o, "kmsKeyId", json_string(col(st, 3)));
-    json_object_set_new(o, "storedBytes", json_integer(single_int(scoped(r, SQL_GROUP_BYTES, name), 0)));
+    json_object_set_new(o, "storedBytes", json_integer(dd_single_int(scoped(r, SQL_GROUP_BYTES, name), 0)));
     free(arn);
     return o;
 }
@@ -250,10 +212,10 @@ static int tags_put(struct dd_request *r, const char *group, json_t *tags)
     char *keys = json_dumps(tags, JSON_COMPACT);
     sqlite3_stmt *st = scoped(r, SQL_TAG_COUNT, group);
     store_bind_text(st, 4, keys ? keys : "{}");
-    int64_t kept = single_int(st, 0);
+    int64_t kept = dd_single_int(st, 0);
     free(keys);
     if (kept + (int64_t)json_object_size(tags) > MAX_TAGS)
-        return reject(r, "TooManyTagsException", "A resource can only have %d tags.", MAX_TAGS);
+        return dd_reject(r, 400, "TooManyTagsException", "A resource can only have %d tags.", MAX_TAGS);
     const char *k;
     json_t *v;
     json_object_foreach(tags, k, v)
@@ -261,7 +223,7 @@ static int tags_put(struct dd_request *r, const char *group, json_t *tags)
         st = scoped(r, SQL_SET_TAG, group);
         store_bind_text(st, 4, k);
         store_bind_text(st, 5, json_string_value(v) ? json_string_value(v) : "");
-        if (run(r, st))
+        if (dd_exec(r, st))
             return -1;
     }
     return 0;
@@ -275,7 +237,7 @@ static int tags_remove(struct dd_request *r, const char *group, json_t *keys)
     {
         sqlite3_stmt *st = scoped(r, SQL_UNSET_TAG, group);
         store_bind_text(st, 4, json_string_value(k));
-        if (run(r, st))
+        if (dd_exec(r, st))
             return -1;
     }
     return 0;
@@ -293,8 +255,8 @@ static json_t *tags_json(struct dd_request *r, const char *group)
 
 static json_t *create_log_group(struct dd_request *r, json_t *in)
 {
-    const char *name = in_str(in, "logGroupName");
-    const char *cls = in_str(in, "logGroupClass") ? in_str(in, "logGroupClass") : "STANDARD";
+    const char *name = dd_in_str(in, "logGroupName");
+    const char *cls = dd_in_str(in, "logGroupClass") ? dd_in_str(in, "logGroupClass") : "STANDARD";
     if (!group_name_ok(name))
         return dd_fail(r, 400, "InvalidParameterException",
                        "1 validation error detected: Value '%s' at 'logGroupName' failed to satisfy constraint: Member "
@@ -302,7 +264,7 @@ static json_t *create_log_group(struct dd_request *r, json_t *in)
                        name);
     sqlite3_stmt *st = scoped(r, SQL_INSERT_GROUP, name);
     sqlite3_bind_int64(st, 4, r->now_ms);
-    store_bind_text(st, 5, in_str(in, "kmsKeyId"));
+    store_bind_text(st, 5, dd_in_str(in, "kmsKeyId"));
     store_bind_text(st, 6, cls);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
@@ -316,20 +278,20 @@ static json_t *create_log_group(struct dd_request *r, json_t *in)
 
 static json_t *delete_log_group(struct dd_request *r, json_t *in)
 {
-    const char *name = in_str(in, "logGroupName");
+    const char *name = dd_in_str(in, "logGroupName");
     if (group_must_exist(r, name))
         return NULL;
     const char *const sqls[] = {SQL_DELETE_GROUP_EVENTS, SQL_DELETE_GROUP_STREAMS, SQL_DELETE_GROUP_TAGS,
                                 SQL_DELETE_GROUP};
     for (size_t i = 0; i < sizeof sqls / sizeof *sqls; i++)
-        if (run(r, scoped(r, sqls[i], name)))
+        if (dd_exec(r, scoped(r, sqls[i], name)))
             return NULL;
     return json_object();
 }
 
 static json_t *describe_log_groups(struct dd_request *r, json_t *in)
 {
-    const char *prefix = in_str(in, "logGroupNamePrefix"), *pattern = in_str(in, "logGroupNamePattern");
+    const char *prefix = dd_in_str(in, "logGroupNamePrefix"), *pattern = dd_in_str(in, "logGroupNamePattern");
     if (prefix && pattern)
         return dd_fail(r, 400, "InvalidParameterException",
                        "LogGroupNamePrefix and LogGroupNamePattern are mutually exclusive parameters.");
@@ -347,8 +309,8 @@ static const int RETENTION_DAYS[] = {1,   3,   5,   7,    14,   30,   60,   90, 
 
 static json_t *put_retention_policy(struct dd_request *r, json_t *in)
 {
-    const char *name = in_str(in, "logGroupName");
-    json_int_t days = in_int(in, "retentionInDays", 0);
+    const char *name = dd_in_str(in, "logGroupName");
+    json_int_t days = dd_in_int(in, "retentionInDays", 0);
     bool allowed = false;
     for (size_t i = 0; i < sizeof RETENTION_DAYS / sizeof *RETENTION_DAYS; i++)
         allowed = allowed || RETENTION_DAYS[i] == days;
@@ -363,16 +325,16 @@ static json_t *put_retention_policy(struct dd_request *r, json_t *in)
         return NULL;
     sqlite3_stmt *st = scoped(r, SQL_SET_RETENTION, name);
     sqlite3_bind_int64(st, 4, days);
-    return run(r, st) ? NULL : json_object();
+    return dd_exec(r, st) ? NULL : json_object();
 }
 
 static json_t *delete_retention_policy(struct dd_request *r, json_t *in)
 {
-    const char *name = in_str(in, "logGroupName");
+    const char *name = dd_in_str(in, "logGroupName");
     if (group_must_exist(r, name))
         return NULL;
     sqlite3_stmt *st = scoped(r, SQL_SET_RETENTION, name); /* ?4 unbound: NULL */
-    return run(r, st) ? NULL : json_object();
+    return dd_exec(r, st) ? NULL : json_object();
 }
 
 /* ---- tags: by name (TagLogGroup...) and by ARN (TagResource...) ---------------------------------- */
@@ -391,7 +353,7 @@ static char *group_of_arn(struct dd_request *r, const char *arn)
     }
     free(prefix);
     if (!name)
-        reject(r, "ResourceNotFoundException", MSG_NO_GROUP);
+        dd_reject(r, 400, "ResourceNotFoundException", MSG_NO_GROUP);
     else if (group_must_exist(r, name)) {
         free(name);
         name = NULL;
@@ -401,7 +363,7 @@ static char *group_of_arn(struct dd_request *r, const char *arn)
 
 static json_t *tag_log_group(struct dd_request *r, json_t *in)
 {
-    const char *name = in_str(in, "logGroupName");
+    const char *name = dd_in_str(in, "logGroupName");
     if (group_must_exist(r, name) || tags_put(r, name, json_object_get(in, "tags")))
         return NULL;
     return json_object();
@@ -409,7 +371,7 @@ static json_t *tag_log_group(struct dd_request *r, json_t *in)
 
 static json_t *untag_log_group(struct dd_request *r, json_t *in)
 {
-    const char *name = in_str(in, "logGroupName");
+    const char *name = dd_in_str(in, "logGroupName");
     if (group_must_exist(r, name) || tags_remove(r, name, json_object_get(in, "tags")))
         return NULL;
     return json_object();
@@ -417,13 +379,13 @@ static json_t *untag_log_group(struct dd_request *r, json_t *in)
 
 static json_t *list_tags_log_group(struct dd_request *r, json_t *in)
 {
-    const char *name = in_str(in, "logGroupName");
+    const char *name = dd_in_str(in, "logGroupName");
     return group_must_exist(r, name) ? NULL : json_pack("{s:o}", "tags", tags_json(r, name));
 }
 
 static json_t *tag_resource(struct dd_request *r, json_t *in)
 {
-    char *name = group_of_arn(r, in_str(in, "resourceArn"));
+    char *name = group_of_arn(r, dd_in_str(in, "resourceArn"));
     int rc = name ? tags_put(r, name, json_object_get(in, "tags")) : -1;
     free(name);
     return rc ? NULL : json_object();
@@ -431,7 +393,7 @@ static json_t *tag_resource(struct dd_request *r, json_t *in)
 
 static json_t *untag_resource(struct dd_request *r, json_t *in)
 {
-    char *name = group_of_arn(r, in_str(in, "resourceArn"));
+    char *name = group_of_arn(r, dd_in_str(in, "resourceArn"));
     int rc = name ? tags_remove(r, name, json_object_get(in, "tagKeys")) : -1;
     free(name);
     return rc ? NULL : json_object();
@@ -439,7 +401,7 @@ static json_t *untag_resource(struct dd_request *r, json_t *in)
 
 static json_t *list_tags_for_resource(struct dd_request *r, json_t *in)
 {
-    char *name = group_of_arn(r, in_str(in, "resourceArn"));
+    char *name = group_of_arn(r, dd_in_str(in, "resourceArn"));
     json_t *out = name ? json_pack("{s:o}", "tags", tags_json(r, name)) : NULL;
     free(name);
     return out;
@@ -478,16 +440,16 @@ static bool stream_exists(struct dd_request *r, const char *group, const char *s
 /* The group a stream call names: logGroupName, or logGroupIdentifier (a name or an ARN). */
 static char *group_of(struct dd_request *r, json_t *in)
 {
-    const char *name = in_str(in, "logGroupName"), *ident = in_str(in, "logGroupIdentifier");
+    const char *name = dd_in_str(in, "logGroupName"), *ident = dd_in_str(in, "logGroupIdentifier");
     if (name && ident) {
-        reject(r, "InvalidParameterException", "LogGroup name and LogGroup ARN are mutually exclusive parameters.");
+        dd_reject(r, 400, "InvalidParameterException", "LogGroup name and LogGroup ARN are mutually exclusive parameters.");
         return NULL;
     }
     if (ident && strncmp(ident, "arn:", 4) == 0)
         return group_of_arn(r, ident);
     name = name ? name : ident;
     if (!name) {
-        reject(r, "InvalidParameterException", "Should provide either name or ARN of the log group.");
+        dd_reject(r, 400, "InvalidParameterException", "Should provide either name or ARN of the log group.");
         return NULL;
     }
     if (group_must_exist(r, name))
@@ -497,7 +459,7 @@ static char *group_of(struct dd_request *r, json_t *in)
 
 static json_t *create_log_stream(struct dd_request *r, json_t *in)
 {
-    const char *group = in_str(in, "logGroupName"), *name = in_str(in, "logStreamName");
+    const char *group = dd_in_str(in, "logGroupName"), *name = dd_in_str(in, "logStreamName");
     if (strpbrk(name, ":*"))
         return dd_fail(r, 400, "InvalidParameterException",
                        "1 validation error detected: Value '%s' at 'logStreamName' failed to satisfy constraint: "
@@ -510,28 +472,28 @@ static json_t *create_log_stream(struct dd_request *r, json_t *in)
     sqlite3_stmt *st = scoped(r, SQL_INSERT_STREAM, group);
     store_bind_text(st, 4, name);
     sqlite3_bind_int64(st, 5, r->now_ms);
-    return run(r, st) ? NULL : json_object();
+    return dd_exec(r, st) ? NULL : json_object();
 }
 
 static json_t *delete_log_stream(struct dd_request *r, json_t *in)
 {
-    const char *group = in_str(in, "logGroupName"), *name = in_str(in, "logStreamName");
+    const char *group = dd_in_str(in, "logGroupName"), *name = dd_in_str(in, "logStreamName");
     if (group_must_exist(r, group))
         return NULL;
     if (!stream_exists(r, group, name))
         return dd_fail(r, 400, "ResourceNotFoundException", MSG_NO_STREAM);
     sqlite3_stmt *st = scoped(r, SQL_DELETE_STREAM_EVENTS, group);
     store_bind_text(st, 4, name);
-    if (run(r, st))
+    if (dd_exec(r, st))
         return NULL;
     st = scoped(r, SQL_DELETE_STREAM, group);
     store_bind_text(st, 4, name);
-    return run(r, st) ? NULL : json_object();
+    return dd_exec(r, st) ? NULL : json_object();
 }
 
 static json_t *describe_log_streams(struct dd_request *r, json_t *in)
 {
-    const char *prefix = in_str(in, "logStreamNamePrefix"), *order = in_str(in, "orderBy");
+    const char *prefix = dd_in_str(in, "logStreamNamePrefix"), *order = dd_in_str(in, "orderBy");
     bool by_time = order && strcmp(order, "LastEventTime") == 0;
     if (by_time && prefix)
         return dd_fail(r, 400, "InvalidParameterException", "Cannot order by LastEventTime with a logStreamNamePrefix.");
@@ -558,25 +520,25 @@ static int64_t store_events(struct dd_request *r, const char *group, const char 
     int64_t bytes = 0;
     for (size_t i = from; i < to; i++) {
         json_t *e = json_array_get(events, i);
-        const char *msg = in_str(e, "message");
+        const char *msg = dd_in_str(e, "message");
         sqlite3_stmt *st = scoped(r, SQL_INSERT_EVENT, group);
         store_bind_text(st, 4, stream);
-        sqlite3_bind_int64(st, 5, in_int(e, "timestamp", 0));
+        sqlite3_bind_int64(st, 5, dd_in_int(e, "timestamp", 0));
         sqlite3_bind_int64(st, 6, r->now_ms);
         store_bind_text(st, 7, msg);
-        if (run(r, st))
+        if (dd_exec(r, st))
             return -1;
         bytes += (int64_t)strlen(msg) + EVENT_OVERHEAD;
     }
     sqlite3_stmt *st = scoped(r, SQL_TOUCH_STREAM, group);
     store_bind_text(st, 4, stream);
     if (from < to) {
-        sqlite3_bind_int64(st, 5, in_int(json_array_get(events, from), "timestamp", 0));
-        sqlite3_bind_int64(st, 6, in_int(json_array_get(events, to - 1), "timestamp", 0));
+        sqlite3_bind_int64(st, 5, dd_in_int(json_array_get(events, from), "timestamp", 0));
+        sqlite3_bind_int64(st, 6, dd_in_int(json_array_get(events, to - 1), "timestamp", 0));
     }
     sqlite3_bind_int64(st, 7, r->now_ms);
     sqlite3_bind_int64(st, 8, bytes);
-    return single_int(st, 0);
+    return dd_single_int(st, 0);
 }
 
 int logs_append(struct dd_request *r, const char *group, const char *stream, int64_t ts_ms, const char *message)
@@ -586,7 +548,7 @@ int logs_append(struct dd_request *r, const char *group, const char *stream, int
     sqlite3_stmt *st = scoped(r, SQL_INSERT_STREAM, group);
     store_bind_text(st, 4, stream);
     sqlite3_bind_int64(st, 5, r->now_ms);
-    if (run(r, st))
+    if (dd_exec(r, st))
         return -1;
     json_t *events = json_pack("[{s:I, s:s}]", "timestamp", (json_int_t)ts_ms, "message", message);
     int64_t seq = store_events(r, group, stream, events, 0, 1);
@@ -597,26 +559,26 @@ int logs_append(struct dd_request *r, const char *group, const char *stream, int
 /* The batch rules PutLogEvents refuses outright. */
 static int check_batch(struct dd_request *r, json_t *events)
 {
-    json_int_t first = in_int(json_array_get(events, 0), "timestamp", 0), prev = first;
+    json_int_t first = dd_in_int(json_array_get(events, 0), "timestamp", 0), prev = first;
     size_t i;
     json_t *e;
     json_array_foreach(events, i, e)
     {
-        json_int_t ts = in_int(e, "timestamp", 0);
+        json_int_t ts = dd_in_int(e, "timestamp", 0);
         if (ts < prev)
-            return reject(r, "InvalidParameterException",
+            return dd_reject(r, 400, "InvalidParameterException",
                           "Log events in a single PutLogEvents request must be in chronological order.");
         prev = ts;
     }
     if (prev - first > 24 * 3600 * 1000LL)
-        return reject(r, "InvalidParameterException",
+        return dd_reject(r, 400, "InvalidParameterException",
                       "The batch of log events in a single PutLogEvents request cannot span more than 24 hours.");
     return 0;
 }
 
 static json_t *put_log_events(struct dd_request *r, json_t *in)
 {
-    const char *group = in_str(in, "logGroupName"), *stream = in_str(in, "logStreamName");
+    const char *group = dd_in_str(in, "logGroupName"), *stream = dd_in_str(in, "logStreamName");
     json_t *events = json_object_get(in, "logEvents");
     sqlite3_stmt *st = scoped(r, SQL_GROUP, group);
     if (sqlite3_step(st) != SQLITE_ROW) {
@@ -632,7 +594,7 @@ static json_t *put_log_events(struct dd_request *r, json_t *in)
     /* events are chronological: the too old and expired ones lead, the too new ones trail */
     size_t n = json_array_size(events), too_old = 0, expired = 0, too_new = n;
     for (size_t i = 0; i < n; i++) {
-        json_int_t ts = in_int(json_array_get(events, i), "timestamp", 0);
+        json_int_t ts = dd_in_int(json_array_get(events, i), "timestamp", 0);
         if (ts < r->now_ms - MAX_AGE_MS)
             too_old = i + 1;
         if (retention && ts < r->now_ms - retention * DAY_MS)
@@ -688,7 +650,7 @@ static int parse_token(const char *s, char *dir, struct position *p)
 
 static json_t *get_log_events(struct dd_request *r, json_t *in)
 {
-    const char *stream = in_str(in, "logStreamName"), *next = in_str(in, "nextToken");
+    const char *stream = dd_in_str(in, "logStreamName"), *next = dd_in_str(in, "nextToken");
     char *group = group_of(r, in);
     if (!group)
         return NULL;
@@ -696,11 +658,11 @@ static json_t *get_log_events(struct dd_request *r, json_t *in)
     char dir = json_is_true(json_object_get(in, "startFromHead")) ? 'f' : 'b';
     struct position pos = dir == 'f' ? POS_HEAD : POS_TAIL;
     if (!stream_exists(r, group, stream)) {
-        reject(r, "ResourceNotFoundException", MSG_NO_STREAM);
+        dd_reject(r, 400, "ResourceNotFoundException", MSG_NO_STREAM);
         goto done;
     }
     if (next && parse_token(next, &dir, &pos)) {
-        reject(r, "InvalidParameterException", "The specified nextToken is invalid.");
+        dd_reject(r, 400, "InvalidParameterException", "The specified nextToken is invalid.");
         goto done;
     }
     json_t *events = json_array();
@@ -708,9 +670,9 @@ static json_t *get_log_events(struct dd_request *r, json_t *in)
     store_bind_text(st, 4, stream);
     sqlite3_bind_int64(st, 5, pos.ts);
     sqlite3_bind_int64(st, 6, pos.id);
-    sqlite3_bind_int64(st, 7, in_int(in, "startTime", 0));
-    sqlite3_bind_int64(st, 8, in_int(in, "endTime", INT64_MAX));
-    sqlite3_bind_int64(st, 9, in_int(in, "limit", DEFAULT_EVENT_LIMIT));
+    sqlite3_bind_int64(st, 7, dd_in_int(in, "startTime", 0));
+    sqlite3_bind_int64(st, 8, dd_in_int(in, "endTime", INT64_MAX));
+    sqlite3_bind_int64(st, 9, dd_in_int(in, "limit", DEFAULT_EVENT_LIMIT));
     struct position first = pos, last = pos;
     while (sqlite3_step(st) == SQLITE_ROW) {
         struct position p = {sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 0)};
@@ -816,34 +778,34 @@ static int parse_filter_token(const char *s, struct position *p)
 
 static void bind_filter(sqlite3_stmt *st, json_t *in, const char *names)
 {
-    store_bind_text(st, 4, in_str(in, "logStreamNamePrefix"));
+    store_bind_text(st, 4, dd_in_str(in, "logStreamNamePrefix"));
     store_bind_text(st, 9, names);
 }
 
 static json_t *filter_log_events(struct dd_request *r, json_t *in)
 {
     json_t *names = json_object_get(in, "logStreamNames");
-    if (names && in_str(in, "logStreamNamePrefix"))
+    if (names && dd_in_str(in, "logStreamNamePrefix"))
         return dd_fail(r, 400, "InvalidParameterException",
                        "You cannot specify both logStreamNames and logStreamNamePrefix.");
     struct position pos = POS_HEAD;
-    if (in_str(in, "nextToken") && parse_filter_token(in_str(in, "nextToken"), &pos))
+    if (dd_in_str(in, "nextToken") && parse_filter_token(dd_in_str(in, "nextToken"), &pos))
         return dd_fail(r, 400, "InvalidParameterException", "The specified nextToken is invalid.");
     char *group = group_of(r, in);
     if (!group)
         return NULL;
     char *names_text = names ? json_dumps(names, JSON_COMPACT) : NULL;
     struct terms terms;
-    terms_parse(in_str(in, "filterPattern"), &terms);
-    size_t limit = (size_t)in_int(in, "limit", DEFAULT_EVENT_LIMIT);
+    terms_parse(dd_in_str(in, "filterPattern"), &terms);
+    size_t limit = (size_t)dd_in_int(in, "limit", DEFAULT_EVENT_LIMIT);
     json_t *events = json_array(), *out;
     bool more = false;
     sqlite3_stmt *st = scoped(r, SQL_FILTER, group);
     bind_filter(st, in, names_text);
     sqlite3_bind_int64(st, 5, pos.ts);
     sqlite3_bind_int64(st, 6, pos.id);
-    sqlite3_bind_int64(st, 7, in_int(in, "startTime", 0));
-    sqlite3_bind_int64(st, 8, in_int(in, "endTime", INT64_MAX));
+    sqlite3_bind_int64(st, 7, dd_in_int(in, "startTime", 0));
+    sqlite3_bind_int64(st, 8, dd_in_int(in, "endTime", INT64_MAX));
     while (sqlite3_step(st) == SQLITE_ROW) {
         if (!terms_match(&terms, col(st, 3)))
             continue;

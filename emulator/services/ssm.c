@@ -150,64 +150,6 @@ static const char SQL_DELETE_TAGS[] = "DELETE FROM ssm_tag WHERE account=?1 AND 
 
 /* ---- small helpers -------------------------------------------------------------- */
 
-static const char *in_str(json_t *in, const char *key)
-{
-    return json_string_value(json_object_get(in, key));
-}
-
-static bool in_bool(json_t *in, const char *key)
-{
-    return json_is_true(json_object_get(in, key));
-}
-
-static json_int_t in_int(json_t *in, const char *key, json_int_t dflt)
-{
-    json_t *v = json_object_get(in, key);
-    return json_is_integer(v) ? json_integer_value(v) : dflt;
-}
-
-/* dd_fail for helpers that answer -1: records a 400 error. */
-static int reject(struct dd_request *r, const char *code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int reject(struct dd_request *r, const char *code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    dd_verr(&r->err, 400, code, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
-static int reject_internal(struct dd_request *r)
-{
-    dd_fail(r, 500, "InternalServerError", "An error occurred on the server side.");
-    return -1;
-}
-
-/* The cached statement for `sql` with ?1 account and ?2 region bound. */
-static sqlite3_stmt *scoped(struct dd_request *r, const char *sql)
-{
-    sqlite3_stmt *st = store_stmt(r->db, sql);
-    store_bind_text(st, 1, r->account);
-    store_bind_text(st, 2, r->region);
-    return st;
-}
-
-/* Runs a statement that returns nothing; -1 with an error recorded on failure. */
-static int run(struct dd_request *r, sqlite3_stmt *st)
-{
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : reject_internal(r);
-}
-
-/* The first column of the first row as an integer, or `dflt` when there is none. */
-static int64_t single_int(sqlite3_stmt *st, int64_t dflt)
-{
-    int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : dflt;
-    sqlite3_reset(st);
-    return v;
-}
-
 static bool all_digits(const char *s)
 {
     if (!*s)
@@ -316,16 +258,16 @@ static bool fetch_one(sqlite3_stmt *st, struct param *p)
 
 static bool fetch_current(struct dd_request *r, const char *name, struct param *p)
 {
-    sqlite3_stmt *st = scoped(r, SQL_CURRENT);
+    sqlite3_stmt *st = dd_stmt(r, SQL_CURRENT);
     store_bind_text(st, 3, name);
     return fetch_one(st, p);
 }
 
 static bool parameter_exists(struct dd_request *r, const char *name)
 {
-    sqlite3_stmt *st = scoped(r, SQL_EXISTS);
+    sqlite3_stmt *st = dd_stmt(r, SQL_EXISTS);
     store_bind_text(st, 3, name);
-    return single_int(st, 0) > 0;
+    return dd_single_int(st, 0) > 0;
 }
 
 /* ---- public parameters (fixture) ---------------------------------------------------- */
@@ -350,17 +292,17 @@ static void public_load(void)
         abort();
     for (size_t i = 0; i < n; i++) {
         json_t *e = json_array_get(list, i);
-        const char *name = in_str(e, "Name"), *value = in_str(e, "Value");
+        const char *name = dd_in_str(e, "Name"), *value = dd_in_str(e, "Value");
         if (!name || !value || !is_public_name(name))
             continue; /* the fixture is ours; a bad entry is simply not served */
         struct param *p = &g_public[g_public_count++];
         *p = (struct param){
             .name = name,
-            .type = in_str(e, "Type") ? in_str(e, "Type") : "String",
+            .type = dd_in_str(e, "Type") ? dd_in_str(e, "Type") : "String",
             .value = value,
             .tier = "Standard",
-            .data_type = in_str(e, "DataType") ? in_str(e, "DataType") : "text",
-            .version = in_int(e, "Version", 1),
+            .data_type = dd_in_str(e, "DataType") ? dd_in_str(e, "DataType") : "text",
+            .version = dd_in_int(e, "Version", 1),
             .modified_ms = (int64_t)(json_number_value(json_object_get(e, "LastModifiedDate")) * 1000),
         };
         param_own(p);
@@ -429,7 +371,7 @@ static json_t *policies_json(const char *policies)
     {
         char *text = json_dumps(p, JSON_COMPACT);
         json_array_append_new(out, json_pack("{s:s, s:s, s:s}", "PolicyText", text ? text : "", "PolicyType",
-                                             in_str(p, "Type") ? in_str(p, "Type") : "", "PolicyStatus",
+                                             dd_in_str(p, "Type") ? dd_in_str(p, "Type") : "", "PolicyStatus",
                                              "Pending"));
         free(text);
     }
@@ -440,7 +382,7 @@ static json_t *policies_json(const char *policies)
 static json_t *labels_json(struct dd_request *r, const struct param *p)
 {
     json_t *labels = json_array();
-    sqlite3_stmt *st = scoped(r, SQL_LABELS_OF_VERSION);
+    sqlite3_stmt *st = dd_stmt(r, SQL_LABELS_OF_VERSION);
     store_bind_text(st, 3, p->name);
     sqlite3_bind_int64(st, 4, p->version);
     while (sqlite3_step(st) == SQLITE_ROW)
@@ -564,12 +506,12 @@ static enum found param_lookup(struct dd_request *r, struct ref *ref, struct par
         const char *name = candidates[i];
         sqlite3_stmt *st;
         if (!ref->selector) {
-            st = scoped(r, SQL_CURRENT);
+            st = dd_stmt(r, SQL_CURRENT);
         } else if (all_digits(ref->selector)) {
-            st = scoped(r, SQL_VERSION);
+            st = dd_stmt(r, SQL_VERSION);
             sqlite3_bind_int64(st, 4, strtoll(ref->selector, NULL, 10));
         } else {
-            st = scoped(r, SQL_LABELED);
+            st = dd_stmt(r, SQL_LABELED);
             store_bind_text(st, 4, ref->selector);
         }
         store_bind_text(st, 3, name);
@@ -609,27 +551,27 @@ static int check_new_name(struct dd_request *r, const char *name)
     for (const char *s = name; *s; s++)
         slashes += *s == '/';
     if (slashes && name[0] != '/')
-        return reject(r, "ValidationException", "Parameter name must be a fully qualified name.");
+        return dd_reject(r, 400, "ValidationException", "Parameter name must be a fully qualified name.");
     const char *first = name + (name[0] == '/');
     bool is_path = slashes > 1;
     if (strncasecmp(first, "aws", 3) == 0 || strncasecmp(first, "ssm", 3) == 0) {
         if (is_path && strncasecmp(name, "/aws", 4) == 0)
-            return reject(r, "AccessDeniedException", "No access to reserved parameter name: %s.", name);
-        return reject(r, "ValidationException", "%s", is_path ? MSG_NAME_PATH : MSG_NAME_PREFIX);
+            return dd_reject(r, 400, "AccessDeniedException", "No access to reserved parameter name: %s.", name);
+        return dd_reject(r, 400, "ValidationException", "%s", is_path ? MSG_NAME_PATH : MSG_NAME_PREFIX);
     }
     for (const char *s = name; *s; s++) {
         if (!name_char_ok(*s) || (s[0] == '/' && (s[1] == '/' || s[1] == '\0')))
-            return reject(r, "ValidationException", "%s", MSG_NAME_PATH);
+            return dd_reject(r, 400, "ValidationException", "%s", MSG_NAME_PATH);
     }
     if (slashes > MAX_HIERARCHY_LEVELS)
-        return reject(r, "HierarchyLevelLimitExceededException",
+        return dd_reject(r, 400, "HierarchyLevelLimitExceededException",
                        "A hierarchy can have a maximum of %d levels. Parameter name %s has %zu levels.",
                        MAX_HIERARCHY_LEVELS, name, slashes);
     /* AWS counts the name with its ARN against the 1011-character limit */
     size_t arn_len = strlen("arn:aws:ssm:") + strlen(r->region) + 1 + strlen(r->account) + strlen(":parameter") +
                      (name[0] != '/') + strlen(name);
     if (arn_len > MAX_NAME_WITH_ARN)
-        return reject(r, "ValidationException",
+        return dd_reject(r, 400, "ValidationException",
                        "Parameter name: the name with its ARN is %zu characters, longer than the maximum of %d.",
                        arn_len, MAX_NAME_WITH_ARN);
     return 0;
@@ -706,13 +648,13 @@ static int check_allowed_pattern(struct dd_request *r, const char *pattern, cons
     int rc = regcomp(&re, ere, REG_EXTENDED | REG_NOSUB);
     free(ere);
     if (rc != 0)
-        return reject(r, "InvalidAllowedPatternException",
+        return dd_reject(r, 400, "InvalidAllowedPatternException",
                        "The request doesn't meet the regular expression requirement: %s is not a valid pattern.",
                        pattern);
     rc = regexec(&re, value, 0, NULL, 0);
     regfree(&re);
     if (rc != 0)
-        return reject(r, "ParameterPatternMismatchException",
+        return dd_reject(r, 400, "ParameterPatternMismatchException",
                        "Parameter value, cannot be validated against allowedPattern: %s", pattern);
     return 0;
 }
@@ -723,11 +665,11 @@ static int check_policies(struct dd_request *r, const char *policies)
     json_t *list = json_loads(policies, 0, NULL);
     int rc = 0;
     if (!json_is_array(list)) {
-        rc = reject(r, "InvalidPolicyAttributeException", "A policy attribute or its value is invalid.");
+        rc = dd_reject(r, 400, "InvalidPolicyAttributeException", "A policy attribute or its value is invalid.");
         goto cleanup;
     }
     if (json_array_size(list) > MAX_POLICIES) {
-        rc = reject(r, "PoliciesLimitExceededException",
+        rc = dd_reject(r, 400, "PoliciesLimitExceededException",
                      "You specified more than the maximum number of allowed policies for the parameter. The "
                      "maximum is %d.",
                      MAX_POLICIES);
@@ -738,22 +680,22 @@ static int check_policies(struct dd_request *r, const char *policies)
     json_t *p;
     json_array_foreach(list, i, p)
     {
-        const char *type = in_str(p, "Type");
+        const char *type = dd_in_str(p, "Type");
         size_t t = 0;
         while (t < 3 && !(type && strcmp(type, types[t]) == 0))
             t++;
         if (t == 3) {
-            rc = reject(r, "InvalidPolicyTypeException",
+            rc = dd_reject(r, 400, "InvalidPolicyTypeException",
                          "The policy type is not supported. Parameter Store supports the following policy types: "
                          "Expiration, ExpirationNotification, and NoChangeNotification.");
             goto cleanup;
         }
         if (!json_is_object(json_object_get(p, "Attributes"))) {
-            rc = reject(r, "InvalidPolicyAttributeException", "A policy attribute or its value is invalid.");
+            rc = dd_reject(r, 400, "InvalidPolicyAttributeException", "A policy attribute or its value is invalid.");
             goto cleanup;
         }
         if (seen[t]) {
-            rc = reject(r, "IncompatiblePolicyException",
+            rc = dd_reject(r, 400, "IncompatiblePolicyException",
                          "There is a conflict in the policies specified for this parameter. You can't, for example, "
                          "specify two Expiration policies for a parameter. Review your policies, and try again.");
             goto cleanup;
@@ -775,12 +717,12 @@ static int resolve_tier(struct dd_request *r, const char *asked, const struct pa
     if (strcmp(tier, "Intelligent-Tiering") == 0)
         tier = len > STANDARD_MAX_VALUE || policies || was_advanced ? "Advanced" : "Standard";
     if (strcmp(tier, "Standard") == 0 && was_advanced)
-        return reject(r, "ValidationException",
+        return dd_reject(r, 400, "ValidationException",
                        "This parameter uses the advanced-parameter tier. You can't downgrade a parameter from the "
                        "advanced-parameter tier to the standard-parameter tier. If necessary, you can delete the "
                        "advanced parameter and recreate it as a standard parameter.");
     if (strcmp(tier, "Standard") == 0 && len > STANDARD_MAX_VALUE)
-        return reject(r, "ValidationException",
+        return dd_reject(r, 400, "ValidationException",
                        "Standard tier parameters support a maximum parameter value of %d characters. To create a "
                        "larger parameter value, upgrade the parameter to use the advanced-parameter tier. For more "
                        "information, see "
@@ -788,11 +730,11 @@ static int resolve_tier(struct dd_request *r, const char *asked, const struct pa
                        "parameter-store-advanced-parameters.html",
                        STANDARD_MAX_VALUE);
     if (len > ADVANCED_MAX_VALUE)
-        return reject(r, "ValidationException",
+        return dd_reject(r, 400, "ValidationException",
                        "Advanced tier parameters support a maximum parameter value of %d characters.",
                        ADVANCED_MAX_VALUE);
     if (policies && strcmp(tier, "Standard") == 0)
-        return reject(r, "ValidationException",
+        return dd_reject(r, 400, "ValidationException",
                        "Parameter policies are supported only for advanced-tier parameters. Set Tier to Advanced "
                        "or Intelligent-Tiering to use policies.");
     *out = tier;
@@ -813,7 +755,7 @@ static bool ami_id_ok(const char *v)
 /* Makes room for one more version: the oldest goes, unless a label holds it. */
 static int drop_oldest_if_full(struct dd_request *r, const char *name)
 {
-    sqlite3_stmt *st = scoped(r, SQL_OLDEST);
+    sqlite3_stmt *st = dd_stmt(r, SQL_OLDEST);
     store_bind_text(st, 3, name);
     int64_t count = 0, oldest = 0;
     if (sqlite3_step(st) == SQLITE_ROW) {
@@ -823,19 +765,19 @@ static int drop_oldest_if_full(struct dd_request *r, const char *name)
     sqlite3_reset(st);
     if (count < MAX_VERSIONS)
         return 0;
-    st = scoped(r, SQL_LABEL_COUNT);
+    st = dd_stmt(r, SQL_LABEL_COUNT);
     store_bind_text(st, 3, name);
     sqlite3_bind_int64(st, 4, oldest);
-    if (single_int(st, 0) > 0)
-        return reject(r, "ParameterMaxVersionLimitExceeded",
+    if (dd_single_int(st, 0) > 0)
+        return dd_reject(r, 400, "ParameterMaxVersionLimitExceeded",
                        "You attempted to create a new version of %s by calling the PutParameter API with the "
                        "overwrite flag. Version %lld, the oldest version, can't be deleted because it has a label "
                        "associated with it. Move the label to another version of the parameter, and try again.",
                        name, (long long)oldest);
-    st = scoped(r, SQL_DELETE_VERSION);
+    st = dd_stmt(r, SQL_DELETE_VERSION);
     store_bind_text(st, 3, name);
     sqlite3_bind_int64(st, 4, oldest);
-    return run(r, st);
+    return dd_exec(r, st);
 }
 
 static int set_tags(struct dd_request *r, const char *name, json_t *tags)
@@ -844,17 +786,17 @@ static int set_tags(struct dd_request *r, const char *name, json_t *tags)
     json_t *t;
     json_array_foreach(tags, i, t)
     {
-        sqlite3_stmt *st = scoped(r, SQL_SET_TAG);
+        sqlite3_stmt *st = dd_stmt(r, SQL_SET_TAG);
         store_bind_text(st, 3, name);
-        store_bind_text(st, 4, in_str(t, "Key"));
-        store_bind_text(st, 5, in_str(t, "Value"));
-        if (run(r, st))
+        store_bind_text(st, 4, dd_in_str(t, "Key"));
+        store_bind_text(st, 5, dd_in_str(t, "Value"));
+        if (dd_exec(r, st))
             return -1;
     }
-    sqlite3_stmt *st = scoped(r, SQL_TAG_COUNT);
+    sqlite3_stmt *st = dd_stmt(r, SQL_TAG_COUNT);
     store_bind_text(st, 3, name);
-    if (single_int(st, 0) > MAX_TAGS)
-        return reject(r, "TooManyTagsError",
+    if (dd_single_int(st, 0) > MAX_TAGS)
+        return dd_reject(r, 400, "TooManyTagsError",
                        "The Targets parameter includes too many tags. Remove one or more tags and try the command "
                        "again.");
     return 0;
@@ -867,41 +809,41 @@ struct put {
 
 static int resolve_put(struct dd_request *r, json_t *in, const struct param *old, struct put *w)
 {
-    const char *type = in_str(in, "Type");
+    const char *type = dd_in_str(in, "Type");
     if (!old && !type)
-        return reject(r, "ValidationException", "A parameter type is required when you create a parameter.");
+        return dd_reject(r, 400, "ValidationException", "A parameter type is required when you create a parameter.");
     if (old && type && strcmp(type, old->type) != 0)
-        return reject(r, "HierarchyTypeMismatchException",
+        return dd_reject(r, 400, "HierarchyTypeMismatchException",
                        "The parameter type can't be changed from %s to %s. Parameter Store doesn't support changing "
                        "a parameter type in a hierarchy. You must create a new, unique parameter.",
                        old->type, type);
     w->type = type ? type : old->type;
     bool secure = strcmp(w->type, "SecureString") == 0;
-    w->key_id = in_str(in, "KeyId");
+    w->key_id = dd_in_str(in, "KeyId");
     if (w->key_id && !secure)
-        return reject(r, "ValidationException", "KeyId is required for SecureString type parameter only.");
+        return dd_reject(r, 400, "ValidationException", "KeyId is required for SecureString type parameter only.");
     if (w->key_id && !key_id_ok(w->key_id))
-        return reject(r, "InvalidKeyId", "Invalid keyId %s", w->key_id);
+        return dd_reject(r, 400, "InvalidKeyId", "Invalid keyId %s", w->key_id);
     if (secure && !w->key_id)
         w->key_id = old && old->key_id ? old->key_id : DEFAULT_KEY_ID;
 
-    w->description = in_str(in, "Description") ? in_str(in, "Description") : old ? old->description : NULL;
-    w->pattern = in_str(in, "AllowedPattern") ? in_str(in, "AllowedPattern") : old ? old->allowed_pattern : NULL;
+    w->description = dd_in_str(in, "Description") ? dd_in_str(in, "Description") : old ? old->description : NULL;
+    w->pattern = dd_in_str(in, "AllowedPattern") ? dd_in_str(in, "AllowedPattern") : old ? old->allowed_pattern : NULL;
     if (check_allowed_pattern(r, w->pattern, w->value))
         return -1;
 
-    w->data_type = in_str(in, "DataType") ? in_str(in, "DataType") : old ? old->data_type : "text";
+    w->data_type = dd_in_str(in, "DataType") ? dd_in_str(in, "DataType") : old ? old->data_type : "text";
     if (strcmp(w->data_type, "text") != 0 && strcmp(w->data_type, "aws:ec2:image") != 0 &&
         strcmp(w->data_type, "aws:ssm:integration") != 0)
-        return reject(r, "ValidationException",
+        return dd_reject(r, 400, "ValidationException",
                        "The following data type is not supported: %s (Data type names are all lowercase.)",
                        w->data_type);
 
-    w->policies = in_str(in, "Policies") ? in_str(in, "Policies") : old ? old->policies : NULL;
-    if (in_str(in, "Policies") && check_policies(r, w->policies))
+    w->policies = dd_in_str(in, "Policies") ? dd_in_str(in, "Policies") : old ? old->policies : NULL;
+    if (dd_in_str(in, "Policies") && check_policies(r, w->policies))
         return -1;
     bool has_policies = w->policies && strcmp(w->policies, "[]") != 0;
-    return resolve_tier(r, in_str(in, "Tier"), old, strlen(w->value), has_policies, &w->tier);
+    return resolve_tier(r, dd_in_str(in, "Tier"), old, strlen(w->value), has_policies, &w->tier);
 }
 
 static int store_version(struct dd_request *r, const struct put *w, int64_t version)
@@ -912,9 +854,9 @@ static int store_version(struct dd_request *r, const struct put *w, int64_t vers
         sealed = crypto_seal(w->value, strlen(w->value), aad);
         free(aad);
         if (!sealed)
-            return reject_internal(r);
+            return dd_internal(r);
     }
-    sqlite3_stmt *st = scoped(r, SQL_INSERT_VERSION);
+    sqlite3_stmt *st = dd_stmt(r, SQL_INSERT_VERSION);
     store_bind_text(st, 3, w->name);
     sqlite3_bind_int64(st, 4, version);
     store_bind_text(st, 5, w->type);
@@ -927,21 +869,21 @@ static int store_version(struct dd_request *r, const struct put *w, int64_t vers
     store_bind_text(st, 12, w->policies);
     sqlite3_bind_int64(st, 13, r->now_ms);
     store_bind_text(st, 14, r->caller_arn);
-    int rc = run(r, st);
+    int rc = dd_exec(r, st);
     free(sealed);
     if (rc)
         return -1;
-    st = scoped(r, SQL_SET_CURRENT);
+    st = dd_stmt(r, SQL_SET_CURRENT);
     store_bind_text(st, 3, w->name);
     sqlite3_bind_int64(st, 4, version);
-    return run(r, st);
+    return dd_exec(r, st);
 }
 
 static json_t *put_parameter(struct dd_request *r, json_t *in)
 {
-    struct put w = {.name = in_str(in, "Name"), .value = in_str(in, "Value")};
+    struct put w = {.name = dd_in_str(in, "Name"), .value = dd_in_str(in, "Value")};
     json_t *tags = json_object_get(in, "Tags");
-    bool overwrite = in_bool(in, "Overwrite");
+    bool overwrite = dd_in_bool(in, "Overwrite");
     if (check_new_name(r, w.name))
         return NULL;
     if (!*w.value)
@@ -987,7 +929,7 @@ static json_t *get_parameter(struct dd_request *r, json_t *in)
 {
     enum found found;
     struct ref ref;
-    json_t *p = lookup_json(r, in_str(in, "Name"), in_bool(in, "WithDecryption"), &found, &ref);
+    json_t *p = lookup_json(r, dd_in_str(in, "Name"), dd_in_bool(in, "WithDecryption"), &found, &ref);
     if (!p && found == NO_VERSION)
         dd_fail(r, 400, "ParameterVersionNotFound", MSG_VERSION_NOT_FOUND, ref.selector, ref.name);
     else if (!p && found == NO_PARAMETER)
@@ -1009,7 +951,7 @@ static bool seen_before(json_t *list, size_t index)
 static json_t *get_parameters(struct dd_request *r, json_t *in)
 {
     json_t *names = json_object_get(in, "Names"), *found_list = json_array(), *invalid = json_array();
-    bool decrypt = in_bool(in, "WithDecryption");
+    bool decrypt = dd_in_bool(in, "WithDecryption");
     size_t i;
     json_t *n;
     json_array_foreach(names, i, n)
@@ -1088,7 +1030,7 @@ static char *token_decode(struct dd_request *r, const char *token)
     size_t magic = strlen(TOKEN_MAGIC);
     if (n < (int)magic || memcmp(raw, TOKEN_MAGIC, magic) != 0 || strlen((char *)raw) != (size_t)n) {
         free(raw);
-        reject(r, "InvalidNextToken", "The specified token isn't valid.");
+        dd_reject(r, 400, "InvalidNextToken", "The specified token isn't valid.");
         return NULL;
     }
     char *key = strdup((char *)raw + magic);
@@ -1186,7 +1128,7 @@ static bool tag_matches(struct dd_request *r, const struct param *p, const struc
 {
     if (p->public)
         return false;
-    sqlite3_stmt *st = scoped(r, SQL_TAG_VALUE);
+    sqlite3_stmt *st = dd_stmt(r, SQL_TAG_VALUE);
     store_bind_text(st, 3, p->name);
     store_bind_text(st, 4, f->key_text + 4);
     bool ok = false;
@@ -1205,7 +1147,7 @@ static bool labeled_version(struct dd_request *r, const struct param *p, const s
     json_t *v;
     json_array_foreach(f->values, i, v)
     {
-        sqlite3_stmt *st = scoped(r, SQL_LABELED);
+        sqlite3_stmt *st = dd_stmt(r, SQL_LABELED);
         store_bind_text(st, 3, p->name);
         store_bind_text(st, 4, json_string_value(v));
         if (fetch_one(st, out))
@@ -1281,7 +1223,7 @@ static int page_fill(struct dd_request *r, const struct query *q, struct page *p
                 rc = page_offer(r, q, pg, &g_public[i]);
         return rc < 0 ? -1 : 0;
     }
-    sqlite3_stmt *st = scoped(r, SQL_LIST_CURRENT);
+    sqlite3_stmt *st = dd_stmt(r, SQL_LIST_CURRENT);
     store_bind_text(st, 3, after ? after : "");
     while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
         struct param p;
@@ -1295,7 +1237,7 @@ static int page_fill(struct dd_request *r, const struct query *q, struct page *p
 
 static int parse_key(struct dd_request *r, const struct query *q, json_t *f, size_t index, struct filter *out)
 {
-    const char *key = in_str(f, "Key");
+    const char *key = dd_in_str(f, "Key");
     out->key_text = key;
     if (strncmp(key, "tag:", 4) == 0 && key[4]) {
         out->key = FK_TAG;
@@ -1304,7 +1246,7 @@ static int parse_key(struct dd_request *r, const struct query *q, json_t *f, siz
         while (k < FK_TAG && strcmp(key, fkey_names[k]) != 0)
             k++;
         if (k == FK_TAG)
-            return reject(r, "ValidationException",
+            return dd_reject(r, 400, "ValidationException",
                            "1 validation error detected: Value '%s' at 'parameterFilters.%zu.member.key' failed to "
                            "satisfy constraint: Member must satisfy regular expression pattern: "
                            "tag:.+|Name|Type|KeyId|Path|Label|Tier|DataType",
@@ -1314,7 +1256,7 @@ static int parse_key(struct dd_request *r, const struct query *q, json_t *f, siz
     bool allowed = q->by_path ? (out->key == FK_TYPE || out->key == FK_KEYID || out->key == FK_LABEL)
                               : out->key != FK_LABEL;
     if (!allowed)
-        return reject(r, "InvalidFilterKey",
+        return dd_reject(r, 400, "InvalidFilterKey",
                             q->by_path ? "The following filter key is not valid: %s. Valid filter keys include: "
                                          "[Type, KeyId, Label]."
                                        : "The following filter key is not valid: %s. Valid filter keys include: "
@@ -1325,7 +1267,7 @@ static int parse_key(struct dd_request *r, const struct query *q, json_t *f, siz
 
 static int parse_option(struct dd_request *r, const struct query *q, json_t *f, struct filter *out)
 {
-    const char *option = in_str(f, "Option");
+    const char *option = dd_in_str(f, "Option");
     const char *valid;
     unsigned mask;
     if (out->key == FK_PATH) {
@@ -1351,7 +1293,7 @@ static int parse_option(struct dd_request *r, const struct query *q, json_t *f, 
     while (o < sizeof fopt_names / sizeof *fopt_names && strcmp(option, fopt_names[o]) != 0)
         o++;
     if (o == sizeof fopt_names / sizeof *fopt_names || !(mask & 1u << o)) {
-        return reject(r, "InvalidFilterOption",
+        return dd_reject(r, 400, "InvalidFilterOption",
                       "The following filter option is not valid: %s. Valid options include: %s.", option, valid);
     }
     out->option = (enum fopt)o;
@@ -1372,7 +1314,7 @@ static int parse_values(struct dd_request *r, json_t *f, struct filter *out)
     static const char *const tiers[] = {"Standard", "Advanced", "Intelligent-Tiering", NULL};
     out->values = json_object_get(f, "Values");
     if (json_array_size(out->values) == 0 && out->key != FK_TAG)
-        return reject(r, "InvalidFilterValue", "The following filter values are missing : null for filter key %s.",
+        return dd_reject(r, 400, "InvalidFilterValue", "The following filter values are missing : null for filter key %s.",
                             out->key_text);
     size_t i;
     json_t *v;
@@ -1380,22 +1322,22 @@ static int parse_values(struct dd_request *r, json_t *f, struct filter *out)
     {
         const char *s = json_string_value(v);
         if (out->key == FK_TYPE && out->option == FO_EQUALS && !one_of(s, types))
-            return reject(r, "InvalidFilterValue",
+            return dd_reject(r, 400, "InvalidFilterValue",
                                 "The following filter value is not valid: %s. Valid values include: [String, "
                                 "StringList, SecureString].",
                                 s);
         if (out->key == FK_TIER && out->option == FO_EQUALS && !one_of(s, tiers))
-            return reject(r, "InvalidFilterValue",
+            return dd_reject(r, 400, "InvalidFilterValue",
                                 "The following filter value is not valid: %s. Valid values include: [Standard, "
                                 "Advanced, Intelligent-Tiering].",
                                 s);
         if (out->key == FK_PATH && (strncasecmp(s, "/aws", 4) == 0 || strncasecmp(s, "/ssm", 4) == 0))
-            return reject(r, "ValidationException",
+            return dd_reject(r, 400, "ValidationException",
                            "Filters for common parameters can't be prefixed with \"aws\" or \"ssm\" "
                            "(case-insensitive). When using global parameters, please specify within a global "
                            "namespace.");
         if (out->key == FK_PATH && !path_ok(s))
-            return reject(r, "ValidationException", "%s", MSG_PATH_INVALID);
+            return dd_reject(r, 400, "ValidationException", "%s", MSG_PATH_INVALID);
     }
     return 0;
 }
@@ -1406,7 +1348,7 @@ static int parse_filters(struct dd_request *r, json_t *in, struct query *q)
     json_t *filters = json_object_get(in, "ParameterFilters");
     json_t *old = json_object_get(in, "Filters");
     if (filters && old)
-        return reject(r, "ValidationException",
+        return dd_reject(r, 400, "ValidationException",
                        "You can use either Filters or ParameterFilters in a single request.");
     size_t n = json_array_size(filters) + json_array_size(old);
     q->filters = calloc(n ? n : 1, sizeof *q->filters);
@@ -1419,7 +1361,7 @@ static int parse_filters(struct dd_request *r, json_t *in, struct query *q)
             return -1;
         for (size_t j = 0; j < q->filter_count; j++)
             if (strcmp(q->filters[j].key_text, out->key_text) == 0)
-                return reject(r, "InvalidFilterKey",
+                return dd_reject(r, 400, "InvalidFilterKey",
                                     "The following filter is duplicated in the request: %s. A request can contain "
                                     "only one occurrence of a specific filter.",
                                     out->key_text);
@@ -1429,7 +1371,7 @@ static int parse_filters(struct dd_request *r, json_t *in, struct query *q)
     json_array_foreach(old, i, f)
     {
         struct filter *out = &q->filters[q->filter_count++];
-        const char *key = in_str(f, "Key");
+        const char *key = dd_in_str(f, "Key");
         out->key_text = key;
         out->key = strcmp(key, "Name") == 0 ? FK_NAME : strcmp(key, "Type") == 0 ? FK_TYPE : FK_KEYID;
         out->option = out->key == FK_NAME ? FO_BEGINS_WITH : FO_EQUALS;
@@ -1444,7 +1386,7 @@ static json_t *list_page(struct dd_request *r, json_t *in, struct query *q, size
     struct page pg = {.max = max, .items = json_array()};
     char *after = NULL;
     json_t *out = NULL;
-    const char *token = in_str(in, "NextToken");
+    const char *token = dd_in_str(in, "NextToken");
     if (parse_filters(r, in, q) || (token && !(after = token_decode(r, token))))
         goto cleanup;
     if (page_fill(r, q, &pg, after))
@@ -1464,22 +1406,22 @@ cleanup:
 static json_t *describe_parameters(struct dd_request *r, json_t *in)
 {
     struct query q = {.by_path = false};
-    return list_page(r, in, &q, (size_t)in_int(in, "MaxResults", 10));
+    return list_page(r, in, &q, (size_t)dd_in_int(in, "MaxResults", 10));
 }
 
 static json_t *get_parameters_by_path(struct dd_request *r, json_t *in)
 {
-    const char *path = in_str(in, "Path");
+    const char *path = dd_in_str(in, "Path");
     if (!path_ok(path))
         return dd_fail(r, 400, "ValidationException", "%s", MSG_PATH_INVALID);
     char *buf;
     struct query q = {
         .by_path = true,
         .path = path_trim(path, &buf),
-        .recursive = in_bool(in, "Recursive"),
-        .decrypt = in_bool(in, "WithDecryption"),
+        .recursive = dd_in_bool(in, "Recursive"),
+        .decrypt = dd_in_bool(in, "WithDecryption"),
     };
-    json_t *out = list_page(r, in, &q, (size_t)in_int(in, "MaxResults", 10));
+    json_t *out = list_page(r, in, &q, (size_t)dd_in_int(in, "MaxResults", 10));
     free(buf);
     return out;
 }
@@ -1488,10 +1430,10 @@ static json_t *get_parameters_by_path(struct dd_request *r, json_t *in)
 
 static json_t *get_parameter_history(struct dd_request *r, json_t *in)
 {
-    const char *name = in_str(in, "Name");
-    const char *token = in_str(in, "NextToken");
-    size_t max = (size_t)in_int(in, "MaxResults", 50);
-    bool decrypt = in_bool(in, "WithDecryption");
+    const char *name = dd_in_str(in, "Name");
+    const char *token = dd_in_str(in, "NextToken");
+    size_t max = (size_t)dd_in_int(in, "MaxResults", 50);
+    bool decrypt = dd_in_bool(in, "WithDecryption");
     if (!parameter_exists(r, name))
         return dd_fail(r, 400, "ParameterNotFound", "Parameter %s not found.", name);
     char *after = token ? token_decode(r, token) : NULL;
@@ -1502,7 +1444,7 @@ static json_t *get_parameter_history(struct dd_request *r, json_t *in)
     json_t *items = json_array();
     char next[32] = "";
     int64_t last = 0;
-    sqlite3_stmt *st = scoped(r, SQL_HISTORY);
+    sqlite3_stmt *st = dd_stmt(r, SQL_HISTORY);
     store_bind_text(st, 3, name);
     sqlite3_bind_int64(st, 4, after ? strtoll(after, NULL, 10) : 0);
     free(after);
@@ -1542,9 +1484,9 @@ static int delete_one(struct dd_request *r, const char *name)
     static const char *const sqls[] = {SQL_DELETE_PARAMETER, SQL_DELETE_VERSIONS, SQL_DELETE_LABELS,
                                        SQL_DELETE_TAGS};
     for (size_t i = 0; i < sizeof sqls / sizeof *sqls; i++) {
-        sqlite3_stmt *st = scoped(r, sqls[i]);
+        sqlite3_stmt *st = dd_stmt(r, sqls[i]);
         store_bind_text(st, 3, name);
-        if (run(r, st))
+        if (dd_exec(r, st))
             return -1;
     }
     return 0;
@@ -1552,7 +1494,7 @@ static int delete_one(struct dd_request *r, const char *name)
 
 static json_t *delete_parameter(struct dd_request *r, json_t *in)
 {
-    const char *name = in_str(in, "Name");
+    const char *name = dd_in_str(in, "Name");
     int rc = delete_one(r, name);
     if (rc > 0)
         return dd_fail(r, 400, "ParameterNotFound", "Parameter %s not found.", name);
@@ -1594,29 +1536,29 @@ static bool label_ok(const char *label)
 /* The version a label call addresses: ParameterNotFound / ParameterVersionNotFound, else 0. */
 static int check_version(struct dd_request *r, const char *name, int64_t *version)
 {
-    sqlite3_stmt *st = scoped(r, SQL_EXISTS);
+    sqlite3_stmt *st = dd_stmt(r, SQL_EXISTS);
     store_bind_text(st, 3, name);
-    int64_t current = single_int(st, 0);
+    int64_t current = dd_single_int(st, 0);
     if (current == 0)
-        return reject(r, "ParameterNotFound", "Parameter %s not found.", name);
+        return dd_reject(r, 400, "ParameterNotFound", "Parameter %s not found.", name);
     if (*version == 0)
         *version = current;
-    st = scoped(r, SQL_VERSION_EXISTS);
+    st = dd_stmt(r, SQL_VERSION_EXISTS);
     store_bind_text(st, 3, name);
     sqlite3_bind_int64(st, 4, *version);
-    if (single_int(st, 0) == 0) {
+    if (dd_single_int(st, 0) == 0) {
         char v[32];
         snprintf(v, sizeof v, "%lld", (long long)*version);
-        return reject(r, "ParameterVersionNotFound", MSG_VERSION_NOT_FOUND, v, name);
+        return dd_reject(r, 400, "ParameterVersionNotFound", MSG_VERSION_NOT_FOUND, v, name);
     }
     return 0;
 }
 
 static json_t *label_parameter_version(struct dd_request *r, json_t *in)
 {
-    const char *name = in_str(in, "Name");
+    const char *name = dd_in_str(in, "Name");
     json_t *labels = json_object_get(in, "Labels");
-    int64_t version = in_int(in, "ParameterVersion", 0);
+    int64_t version = dd_in_int(in, "ParameterVersion", 0);
     if (check_version(r, name, &version))
         return NULL;
     json_t *invalid = json_array();
@@ -1631,15 +1573,15 @@ static json_t *label_parameter_version(struct dd_request *r, json_t *in)
         }
         if (seen_before(labels, i))
             continue;
-        sqlite3_stmt *st = scoped(r, SQL_LABEL_WHERE);
+        sqlite3_stmt *st = dd_stmt(r, SQL_LABEL_WHERE);
         store_bind_text(st, 3, name);
         store_bind_text(st, 4, label);
-        adding += single_int(st, 0) != version;
+        adding += dd_single_int(st, 0) != version;
     }
-    sqlite3_stmt *st = scoped(r, SQL_LABEL_COUNT);
+    sqlite3_stmt *st = dd_stmt(r, SQL_LABEL_COUNT);
     store_bind_text(st, 3, name);
     sqlite3_bind_int64(st, 4, version);
-    if (single_int(st, 0) + (int64_t)adding > MAX_LABELS_PER_VERSION) {
+    if (dd_single_int(st, 0) + (int64_t)adding > MAX_LABELS_PER_VERSION) {
         json_decref(invalid);
         return dd_fail(r, 400, "ParameterVersionLabelLimitExceeded",
                        "A parameter version can have maximum 10 labels.Move one or more labels to another version "
@@ -1649,11 +1591,11 @@ static json_t *label_parameter_version(struct dd_request *r, json_t *in)
     {
         if (!label_ok(json_string_value(l)))
             continue;
-        st = scoped(r, SQL_SET_LABEL);
+        st = dd_stmt(r, SQL_SET_LABEL);
         store_bind_text(st, 3, name);
         store_bind_text(st, 4, json_string_value(l));
         sqlite3_bind_int64(st, 5, version);
-        if (run(r, st)) {
+        if (dd_exec(r, st)) {
             json_decref(invalid);
             return NULL;
         }
@@ -1663,9 +1605,9 @@ static json_t *label_parameter_version(struct dd_request *r, json_t *in)
 
 static json_t *unlabel_parameter_version(struct dd_request *r, json_t *in)
 {
-    const char *name = in_str(in, "Name");
+    const char *name = dd_in_str(in, "Name");
     json_t *labels = json_object_get(in, "Labels");
-    int64_t version = in_int(in, "ParameterVersion", 0);
+    int64_t version = dd_in_int(in, "ParameterVersion", 0);
     if (version <= 0) {
         char v[32];
         snprintf(v, sizeof v, "%lld", (long long)version);
@@ -1682,11 +1624,11 @@ static json_t *unlabel_parameter_version(struct dd_request *r, json_t *in)
     {
         if (seen_before(labels, i))
             continue;
-        sqlite3_stmt *st = scoped(r, SQL_UNSET_LABEL);
+        sqlite3_stmt *st = dd_stmt(r, SQL_UNSET_LABEL);
         store_bind_text(st, 3, name);
         store_bind_text(st, 4, json_string_value(l));
         sqlite3_bind_int64(st, 5, version);
-        if (run(r, st)) {
+        if (dd_exec(r, st)) {
             json_decref(removed);
             json_decref(invalid);
             return NULL;
@@ -1701,7 +1643,7 @@ static json_t *unlabel_parameter_version(struct dd_request *r, json_t *in)
 /* The parameter a tagging call names (its name or ARN): a new string, or NULL with InvalidResourceId. */
 static char *tag_resource(struct dd_request *r, json_t *in)
 {
-    const char *type = in_str(in, "ResourceType"), *id = in_str(in, "ResourceId");
+    const char *type = dd_in_str(in, "ResourceType"), *id = dd_in_str(in, "ResourceId");
     if (strcmp(type, "Parameter") == 0 && !strchr(id, ':')) {
         if (parameter_exists(r, id))
             return strdup(id);
@@ -1719,7 +1661,7 @@ static char *tag_resource(struct dd_request *r, json_t *in)
         ref_free(&ref);
     }
     /* other resource types (documents, maintenance windows, ...) have none here */
-    reject(r, "InvalidResourceId", "The resource ID isn't valid. Verify that you entered the correct ID and try again.");
+    dd_reject(r, 400, "InvalidResourceId", "The resource ID isn't valid. Verify that you entered the correct ID and try again.");
     return NULL;
 }
 
@@ -1742,10 +1684,10 @@ static json_t *remove_tags_from_resource(struct dd_request *r, json_t *in)
     json_t *k;
     json_array_foreach(json_object_get(in, "TagKeys"), i, k)
     {
-        sqlite3_stmt *st = scoped(r, SQL_UNSET_TAG);
+        sqlite3_stmt *st = dd_stmt(r, SQL_UNSET_TAG);
         store_bind_text(st, 3, name);
         store_bind_text(st, 4, json_string_value(k));
-        if (run(r, st)) {
+        if (dd_exec(r, st)) {
             free(name);
             return NULL;
         }
@@ -1760,7 +1702,7 @@ static json_t *list_tags_for_resource(struct dd_request *r, json_t *in)
     if (!name)
         return NULL;
     json_t *tags = json_array();
-    sqlite3_stmt *st = scoped(r, SQL_TAGS);
+    sqlite3_stmt *st = dd_stmt(r, SQL_TAGS);
     store_bind_text(st, 3, name);
     while (sqlite3_step(st) == SQLITE_ROW)
         json_array_append_new(tags, json_pack("{s:s, s:s}", "Key", col(st, 0), "Value", col(st, 1)));

@@ -1,0 +1,154 @@
+/*
+ * ecs_internal.h - what the ECS families (ecs*.c) share.
+ *
+ * State, all isolated by (account, region):
+ *   ecs_cluster   clusters: name, status, doc (the Cluster as Describe shows it, counts aside)
+ *   ecs_taskdef   task definition revisions per family, doc (the TaskDefinition), tags,
+ *                 and `fail` (an admin switch: tasks of this revision fail to start)
+ *   ecs_service   services per cluster, doc (the Service; deployments and events
+ *                 included; counts computed from the tasks when described)
+ *   ecs_task      tasks: the indexed columns ListTasks filters on, doc (the Task)
+ *   ecs_setting   account settings per principal
+ *
+ * Documents are stored as AWS shows them; keys starting with '_' are private
+ * (a task's ENI, a deployment's bookkeeping) and never leave the emulator.
+ *
+ * Everything that takes time is a simulation event (ecs_sim.c): a task's
+ * lifecycle step ("ecs.task.step", resource = task ARN) and a service's
+ * scheduler pass ("ecs.service.reconcile", resource = service ARN).
+ */
+#ifndef DD_ECS_INTERNAL_H
+#define DD_ECS_INTERNAL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "service.h"
+
+#define ECS_STEP_EVENT "ecs.task.step"
+#define ECS_PURGE_EVENT "ecs.task.purge"
+#define ECS_RECONCILE_EVENT "ecs.service.reconcile"
+
+/* ---- common (ecs.c) --------------------------------------------------------------------------- */
+
+/* A cluster resolved from a name or ARN (NULL: "default"). */
+struct ecs_cluster {
+    char name[256];
+    char arn[512];
+};
+
+/* Resolves `ref`: 0, or -1 with ClusterNotFoundException ("Cluster not found."). */
+int ecs_cluster_get(struct dd_request *r, const char *ref, struct ecs_cluster *out);
+
+/* The part of an ARN (or name) after its last '/' (borrowed from `ref`). */
+const char *ecs_basename(const char *ref);
+
+/* Epoch seconds (the codecs' timestamp form) of a clock time in ms (new reference). */
+json_t *ecs_time(int64_t ms);
+
+/* A deep copy of `doc` without private ('_') keys, at any depth (new reference). */
+json_t *ecs_public(json_t *doc);
+
+/* Records InvalidParameterException / ClientException with `msg` and returns -1. */
+int ecs_invalid(struct dd_request *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int ecs_client_error(struct dd_request *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Checks a tags list (key/value) the way TagResource does: 0 or -1. */
+int ecs_tags_check(struct dd_request *r, json_t *tags);
+/* Merges `tags` (borrowed, [{key, value}]) into doc["tags"]; removes `keys` when non-NULL. */
+void ecs_tags_merge(json_t *doc, json_t *tags, json_t *keys);
+
+/* A simple offset pager over `items` (stolen): {member: page, nextToken?} (new). */
+json_t *ecs_page(json_t *in, json_t *items, const char *member, json_int_t dflt_max);
+
+/* ---- task definitions (ecs_taskdef.c) --------------------------------------------------------- */
+
+/* Loads the revision `ref` names (family, family:revision or ARN; a bare family is
+ * its latest ACTIVE revision): 0 with *doc (new reference), 1 when there is none. */
+int ecs_taskdef_find(struct dd_request *r, const char *ref, json_t **doc);
+/* The admin failure set on a revision (NULL: none), a new malloc'd string. */
+char *ecs_taskdef_failure(struct dd_request *r, const char *arn);
+/* Sets (reason) or clears (NULL) it: 0, or 1 when there is no such revision. */
+int ecs_taskdef_set_failure(struct dd_request *r, const char *ref, const char *reason);
+/* The container of `td` named `name` (borrowed) or NULL. */
+json_t *ecs_taskdef_container(json_t *td, const char *name);
+
+/* ---- tasks (ecs_task.c) ----------------------------------------------------------------------- */
+
+/* What a new task is started from. */
+struct ecs_launch {
+    const struct ecs_cluster *cluster;
+    json_t *taskdef;          /* borrowed TaskDefinition doc */
+    const char *launch_type;  /* "FARGATE", "EC2" */
+    const char *capacity;     /* capacity provider name or NULL */
+    json_t *awsvpc;           /* borrowed awsvpcConfiguration or NULL */
+    json_t *overrides;        /* borrowed or NULL */
+    json_t *tags;             /* borrowed or NULL */
+    const char *started_by;   /* or NULL */
+    const char *group;        /* "family:NAME" or "service:NAME" */
+    const char *service;      /* the service name or NULL */
+    const char *deployment;   /* the deployment id or NULL */
+};
+
+/* Creates a task in PROVISIONING and schedules its first step. Its ARN into
+ * arn_out (>= 512). 0 or -1 (r->err). */
+int ecs_task_launch(struct dd_request *r, const struct ecs_launch *l, char *arn_out);
+
+/* Asks a task to stop (desiredStatus STOPPED): `stop_code` and `reason` are
+ * kept; exit_code >= 0 marks its essential container as exited with it.
+ * Already stopping: nothing. 0, 1 when there is no such task, -1 on error. */
+int ecs_task_stop(struct dd_request *r, const char *task_arn, const char *stop_code, const char *reason,
+                  int exit_code);
+
+/* Checks a network configuration against a task definition (awsvpc rules,
+ * subnets and security groups that exist in one VPC): 0 or -1. */
+int ecs_network_check(struct dd_request *r, json_t *taskdef, json_t *netconf);
+
+/* Resolves the launch type from launchType / capacityProviderStrategy / the
+ * cluster's default strategy into lt (>= 16) and cp (>= 64, "" for none), and
+ * checks the task definition supports it: 0 or -1. */
+int ecs_launch_type(struct dd_request *r, json_t *in, const struct ecs_cluster *c, json_t *taskdef, char *lt,
+                    char *cp);
+
+/* Counts of a cluster's tasks by state (running / pending). */
+void ecs_task_counts(struct dd_request *r, const char *cluster, const char *service, const char *deployment,
+                     int64_t *running, int64_t *pending);
+
+/* ---- services (ecs_service.c) ----------------------------------------------------------------- */
+
+/* The service doc for (cluster, name) (new reference) or NULL. */
+json_t *ecs_service_load(struct dd_request *r, const char *cluster, const char *name);
+void ecs_service_save(struct dd_request *r, const char *cluster, json_t *doc);
+/* Adds an event "(service NAME) ..." newest first (at most 100 kept). */
+void ecs_service_event(struct dd_request *r, json_t *svc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Schedules the service's scheduler pass after delay_ms (replacing a pending one). */
+int ecs_service_poke(struct dd_request *r, const char *service_arn, int64_t delay_ms);
+int64_t ecs_active_services(struct dd_request *r, const char *cluster);
+
+/* ---- simulation (ecs_sim.c) ------------------------------------------------------------------- */
+
+int ecs_task_step(struct dd_request *r, const char *task_arn, json_t *payload);
+int ecs_task_purge(struct dd_request *r, const char *task_arn, json_t *payload);
+int ecs_service_reconcile(struct dd_request *r, const char *service_arn, json_t *payload);
+
+/* Task store (ecs_task.c): load by ARN (new reference) and save. */
+json_t *ecs_task_load(struct dd_request *r, const char *task_arn);
+void ecs_task_save(struct dd_request *r, json_t *task);
+
+/* ---- handlers --------------------------------------------------------------------------------- */
+#define ECS_HANDLERS(X)                                                                                            \
+    X(CreateCluster, 0) X(DescribeClusters, DD_OP_READ) X(ListClusters, DD_OP_READ) X(DeleteCluster, 0)            \
+    X(UpdateCluster, 0) X(UpdateClusterSettings, 0) X(PutClusterCapacityProviders, 0)                              \
+    X(RegisterTaskDefinition, 0) X(DescribeTaskDefinition, DD_OP_READ) X(ListTaskDefinitions, DD_OP_READ)          \
+    X(ListTaskDefinitionFamilies, DD_OP_READ) X(DeregisterTaskDefinition, 0) X(DeleteTaskDefinitions, 0)           \
+    X(CreateService, 0) X(UpdateService, 0) X(DescribeServices, DD_OP_READ) X(ListServices, DD_OP_READ)            \
+    X(DeleteService, 0) X(RunTask, 0) X(StopTask, 0) X(DescribeTasks, DD_OP_READ) X(ListTasks, DD_OP_READ)         \
+    X(TagResource, 0) X(UntagResource, 0) X(ListTagsForResource, DD_OP_READ) X(PutAccountSetting, 0)               \
+    X(PutAccountSettingDefault, 0) X(ListAccountSettings, DD_OP_READ)
+
+#define ECS_DECLARE(op, flags) json_t *ecs_op_##op(struct dd_request *r, json_t *in);
+ECS_HANDLERS(ECS_DECLARE)
+#undef ECS_DECLARE
+
+#endif

@@ -89,6 +89,30 @@ void buf_put_uri(struct dd_buf *b, const char *s, size_t len, int keep_slash)
     }
 }
 
+void buf_put_double(struct dd_buf *b, double v, int whole_as_real)
+{
+    char text[40];
+    for (int precision = 15; precision <= 17; precision++) {
+        snprintf(text, sizeof text, "%.*g", precision, v);
+        if (strtod(text, NULL) == v)
+            break;
+    }
+    buf_puts(b, text);
+    if (whole_as_real && !strpbrk(text, ".eEn")) /* "n": nan and inf stay as they are */
+        buf_puts(b, ".0");
+}
+
+int buf_hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 void buf_reset(struct dd_buf *b)
 {
     b->len = 0;

@@ -23,6 +23,11 @@ void buf_vprintf(struct dd_buf *b, const char *fmt, va_list ap);
 void buf_put_xml(struct dd_buf *b, const char *s);
 /* Appends `s` percent-encoded per RFC 3986 (unreserved characters kept), as SigV4 wants. */
 void buf_put_uri(struct dd_buf *b, const char *s, size_t len, int keep_slash);
+/* Appends the shortest text that reads back as exactly `v`; with
+ * `whole_as_real`, a whole value keeps ".0" (5.0, not 5). */
+void buf_put_double(struct dd_buf *b, double v, int whole_as_real);
+/* The value of one hex digit, or -1. */
+int buf_hex_digit(char c);
 void buf_reset(struct dd_buf *b);
 void buf_free(struct dd_buf *b);
 /* Gives the data away (caller frees it) and empties the buffer. */

@@ -65,17 +65,6 @@ static bool codec_form_utf8_valid(const unsigned char *s, size_t len)
     return true;
 }
 
-static int codec_form_hex(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Decodes one key or value into `out` (reset first). -1 on a bad %-escape. */
 static int codec_form_unescape(const char *s, size_t len, struct dd_buf *out)
 {
@@ -88,7 +77,7 @@ static int codec_form_unescape(const char *s, size_t len, struct dd_buf *out)
         } else if (c == '%') {
             if (i + 2 >= len)
                 return -1;
-            int hi = codec_form_hex(s[i + 1]), lo = codec_form_hex(s[i + 2]);
+            int hi = buf_hex_digit(s[i + 1]), lo = buf_hex_digit(s[i + 2]);
             if (hi < 0 || lo < 0)
                 return -1;
             c = (char)(hi << 4 | lo);

@@ -391,21 +391,6 @@ static void codec_json_put_string(struct dd_buf *out, const char *s, size_t len)
     buf_putc(out, '"');
 }
 
-/* Appends the shortest text that reads back as exactly `v`. `whole_as_real`
- * keeps ".0" on whole doubles, so a reader sees a double and not an integer. */
-static void codec_json_put_real(struct dd_buf *out, double v, bool whole_as_real)
-{
-    char text[40];
-    for (int precision = 15; precision <= 17; precision++) {
-        snprintf(text, sizeof text, "%.*g", precision, v);
-        if (strtod(text, NULL) == v)
-            break;
-    }
-    buf_puts(out, text);
-    if (whole_as_real && !strpbrk(text, ".eE"))
-        buf_puts(out, ".0");
-}
-
 /* Appends any JSON value as it is (documents, and the parts of error bodies). */
 static void codec_json_put_any(struct dd_buf *out, json_t *v)
 {
@@ -438,7 +423,7 @@ static void codec_json_put_any(struct dd_buf *out, json_t *v)
         break;
     case JSON_STRING: codec_json_put_string(out, json_string_value(v), json_string_length(v)); break;
     case JSON_INTEGER: buf_printf(out, "%" JSON_INTEGER_FORMAT, json_integer_value(v)); break;
-    case JSON_REAL: codec_json_put_real(out, json_real_value(v), true); break;
+    case JSON_REAL: buf_put_double(out, json_real_value(v), true); break;
     case JSON_TRUE: buf_puts(out, "true"); break;
     case JSON_FALSE: buf_puts(out, "false"); break;
     case JSON_NULL: buf_puts(out, "null"); break;
@@ -574,7 +559,7 @@ static int codec_json_encode(struct codec_json_walk *w, struct dd_buf *out, cons
             return codec_json_misfit(w, shape, v, why);
         if (json_is_real(scalar))
             /* whole timestamps go out as integers, whole doubles as 5.0 */
-            codec_json_put_real(out, json_real_value(scalar), shape->type != DD_T_TIMESTAMP);
+            buf_put_double(out, json_real_value(scalar), shape->type != DD_T_TIMESTAMP);
         else
             codec_json_put_any(out, scalar);
         json_decref(scalar);

@@ -67,17 +67,6 @@ static bool is_space(char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /*
  * Percent-decodes s[0..len) into `out` (reset first). '+' is a space, as in
  * the form encoding that AWS's query parsers apply; a '%' not followed by two
@@ -88,7 +77,7 @@ static void uri_decode(struct dd_buf *out, const char *s, size_t len)
     buf_reset(out);
     for (size_t i = 0; i < len; i++) {
         int hi, lo;
-        if (s[i] == '%' && i + 2 < len && (hi = hex_value(s[i + 1])) >= 0 && (lo = hex_value(s[i + 2])) >= 0) {
+        if (s[i] == '%' && i + 2 < len && (hi = buf_hex_digit(s[i + 1])) >= 0 && (lo = buf_hex_digit(s[i + 2])) >= 0) {
             buf_putc(out, (char)(hi << 4 | lo));
             i += 2;
         } else {

@@ -55,19 +55,6 @@ static bool validate_is_sensitive(const struct dd_shape *shape)
 
 static void validate_render(struct dd_buf *out, json_t *v);
 
-static void validate_render_number(struct dd_buf *out, double d)
-{
-    char text[40];
-    for (int precision = 15; precision <= 17; precision++) {
-        snprintf(text, sizeof text, "%.*g", precision, d);
-        if (strtod(text, NULL) == d)
-            break;
-    }
-    buf_puts(out, text);
-    if (!strpbrk(text, ".eEn")) /* Java prints a whole double as 5.0 */
-        buf_puts(out, ".0");
-}
-
 /* Java's List/Map toString: [a, b] and {k=v}, strings bare. */
 static void validate_render(struct dd_buf *out, json_t *v)
 {
@@ -103,7 +90,7 @@ static void validate_render(struct dd_buf *out, json_t *v)
         break;
     case JSON_STRING: buf_append(out, json_string_value(v), json_string_length(v)); break;
     case JSON_INTEGER: buf_printf(out, "%" JSON_INTEGER_FORMAT, json_integer_value(v)); break;
-    case JSON_REAL: validate_render_number(out, json_real_value(v)); break;
+    case JSON_REAL: buf_put_double(out, json_real_value(v), 1); break;
     case JSON_TRUE: buf_puts(out, "true"); break;
     case JSON_FALSE: buf_puts(out, "false"); break;
     case JSON_NULL: buf_puts(out, "null"); break;

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "clock.h"
+#include "log.h"
 #include "services/sts.h"
 
 #define MAX_SKEW_SECONDS (15 * 60)
@@ -203,8 +204,11 @@ int auth_check(const struct dd_service_model *svc, const struct sigv4_request *r
         return -1;
     }
     if (secret) {
-        char expected[65];
-        if (sigv4_compute(req, auth, secret, expected, NULL, 0) != 0 || !sigv4_equal(expected, auth->signature)) {
+        char expected[65], canonical[4096] = "";
+        if (sigv4_compute(req, auth, secret, expected, canonical, sizeof canonical) != 0 ||
+            !sigv4_equal(expected, auth->signature)) {
+            /* What a client author needs to compare with their own signer (no secret in it). */
+            log_msg(LOG_DEBUG, "signature mismatch; canonical request:\n%s", canonical);
             auth_error(svc->protocol, AUTH_BAD_SIGNATURE, NULL, err);
             return -1;
         }

@@ -118,6 +118,23 @@ class CoreTest(harness.EmulatorTest):
         self.assertEqual(status, 200, body)
         self.assertIn(b"<Account>000000000000</Account>", body)
 
+    def test_presigned_url(self):
+        # A GET presigned the way EKS-style tokens are: SigV4 in the query string.
+        from botocore.auth import SigV4QueryAuth
+        req = AWSRequest(method="GET", url=self.endpoint + "/?Action=GetCallerIdentity&Version=2011-06-15")
+        SigV4QueryAuth(Credentials("test", "test"), "sts", "us-east-1", expires=60).add_auth(req)
+        url = req.prepare().url
+        self.assertIn("X-Amz-Signature=", url)
+        with urllib.request.urlopen(url, timeout=10) as r:
+            self.assertEqual(r.status, 200)
+            self.assertIn(b"<Account>000000000000</Account>", r.read())
+        sig = url.rsplit("X-Amz-Signature=", 1)[1]
+        bad = url.replace(sig, ("0" if sig[0] != "0" else "1") + sig[1:])
+        with self.assertRaises(urllib.error.HTTPError) as cm:
+            urllib.request.urlopen(bad, timeout=10)
+        self.assertEqual(cm.exception.code, 403)
+        self.assertEqual(xml_error(cm.exception.read())[0], "SignatureDoesNotMatch")
+
     # --- auth ---------------------------------------------------------------
     def test_missing_auth_json(self):
         status, _, body = self.ssm_raw(b'{"Name":"x"}', sign=False)

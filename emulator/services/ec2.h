@@ -30,6 +30,9 @@ bool ec2_vpc_exists(struct dd_request *r, const char *vpc_id);
 /* Whether the IPv4 address `ip` lies inside one of the VPC's CIDR blocks. */
 bool ec2_vpc_contains_ip(struct dd_request *r, const char *vpc_id, const char *ip);
 
+/* The VPC's default security group into sg_id ("" when the VPC does not exist). */
+void ec2_vpc_default_sg(struct dd_request *r, const char *vpc_id, char sg_id[64]);
+
 /* The VPC of security group `sg_id` into vpc_id: 0, or 1 when there is no such group. */
 int ec2_sg_vpc(struct dd_request *r, const char *sg_id, char vpc_id[64]);
 

@@ -15,10 +15,10 @@ int ec2_subnet_info(struct dd_request *r, const char *subnet_id, struct ec2_subn
     if (!subnet_id || ec2_res_load(r, &ec2_kind_subnet, subnet_id, &subnet))
         return 1;
     snprintf(out->vpc_id, sizeof out->vpc_id, "%s", subnet.vpc_id ? subnet.vpc_id : "");
-    snprintf(out->zone, sizeof out->zone, "%s", ec2_str(subnet.doc, "AvailabilityZone"));
+    snprintf(out->zone, sizeof out->zone, "%s", dd_in_str(subnet.doc, "AvailabilityZone"));
     snprintf(out->zone_id, sizeof out->zone_id, "%s",
-             ec2_str(subnet.doc, "AvailabilityZoneId") ? ec2_str(subnet.doc, "AvailabilityZoneId") : "");
-    snprintf(out->cidr, sizeof out->cidr, "%s", ec2_str(subnet.doc, "CidrBlock"));
+             dd_in_str(subnet.doc, "AvailabilityZoneId") ? dd_in_str(subnet.doc, "AvailabilityZoneId") : "");
+    snprintf(out->cidr, sizeof out->cidr, "%s", dd_in_str(subnet.doc, "CidrBlock"));
     ec2_res_free(&subnet);
     return 0;
 }
@@ -44,11 +44,21 @@ bool ec2_vpc_contains_ip(struct dd_request *r, const char *vpc_id, const char *i
     json_t *a;
     json_array_foreach(json_object_get(vpc.doc, "CidrBlockAssociationSet"), i, a)
     {
-        if (ec2_cidr_parse(ec2_str(a, "CidrBlock"), &net, &len) == 0 && ec2_cidr_contains(net, len, addr, 32))
+        if (ec2_cidr_parse(dd_in_str(a, "CidrBlock"), &net, &len) == 0 && ec2_cidr_contains(net, len, addr, 32))
             inside = true;
     }
     ec2_res_free(&vpc);
     return inside;
+}
+
+void ec2_vpc_default_sg(struct dd_request *r, const char *vpc_id, char sg_id[64])
+{
+    struct ec2_res vpc;
+    sg_id[0] = '\0';
+    if (!vpc_id || ec2_res_load(r, &ec2_kind_vpc, vpc_id, &vpc))
+        return;
+    snprintf(sg_id, 64, "%s", dd_in_str(vpc.doc, "_default_sg") ? dd_in_str(vpc.doc, "_default_sg") : "");
+    ec2_res_free(&vpc);
 }
 
 int ec2_sg_vpc(struct dd_request *r, const char *sg_id, char vpc_id[64])
@@ -71,7 +81,7 @@ int ec2_managed_eni_create(struct dd_request *r, const char *subnet_id, json_t *
     int rc = ec2_eni_create(r, &subnet, group_ids, NULL, description, "interface", true, NULL, &eni);
     if (rc == 0) {
         snprintf(eni_id, 64, "%s", eni.id);
-        snprintf(ip, 16, "%s", ec2_str(eni.doc, "PrivateIpAddress"));
+        snprintf(ip, 16, "%s", dd_in_str(eni.doc, "PrivateIpAddress"));
     }
     ec2_res_free(&subnet);
     ec2_res_free(&eni);
@@ -100,7 +110,7 @@ void ec2_eni_set_groups(struct dd_request *r, const char *eni_id, json_t *group_
     {
         if (ec2_res_load(r, &ec2_kind_sg, json_string_value(id), &sg) == 0) {
             json_array_append_new(groups, json_pack("{s:s, s:s}", "GroupId", sg.id, "GroupName",
-                                                    ec2_str(sg.doc, "GroupName")));
+                                                    dd_in_str(sg.doc, "GroupName")));
             ec2_res_free(&sg);
         }
     }

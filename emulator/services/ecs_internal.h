@@ -47,6 +47,12 @@ const char *ecs_basename(const char *ref);
 /* Epoch seconds (the codecs' timestamp form) of a clock time in ms (new reference). */
 json_t *ecs_time(int64_t ms);
 
+/* A random UUID (8-4-4-4-12 lowercase hex) into out. */
+void ecs_uuid(char out[37]);
+
+/* The cluster's defaultCapacityProviderStrategy (new reference, [] when none). */
+json_t *ecs_cluster_strategy(struct dd_request *r, const char *cluster);
+
 /* A deep copy of `doc` without private ('_') keys, at any depth (new reference). */
 json_t *ecs_public(json_t *doc);
 
@@ -125,12 +131,18 @@ void ecs_service_event(struct dd_request *r, json_t *svc, const char *fmt, ...) 
 /* Schedules the service's scheduler pass after delay_ms (replacing a pending one). */
 int ecs_service_poke(struct dd_request *r, const char *service_arn, int64_t delay_ms);
 int64_t ecs_active_services(struct dd_request *r, const char *cluster);
+/* Makes a new PRIMARY deployment of the service's taskDefinition and network (others become ACTIVE). */
+void ecs_service_deploy(struct dd_request *r, json_t *svc);
 
 /* ---- simulation (ecs_sim.c) ------------------------------------------------------------------- */
 
 int ecs_task_step(struct dd_request *r, const char *task_arn, json_t *payload);
 int ecs_task_purge(struct dd_request *r, const char *task_arn, json_t *payload);
 int ecs_service_reconcile(struct dd_request *r, const char *service_arn, json_t *payload);
+/* Schedules the task's next lifecycle step after delay_ms (replacing a pending one). */
+int ecs_task_schedule(struct dd_request *r, const char *task_arn, int64_t delay_ms);
+/* The pace-dependent delay of one lifecycle step (ms). */
+int64_t ecs_step_delay(void);
 
 /* Task store (ecs_task.c): load by ARN (new reference) and save. */
 json_t *ecs_task_load(struct dd_request *r, const char *task_arn);
@@ -141,7 +153,7 @@ void ecs_task_save(struct dd_request *r, json_t *task);
     X(CreateCluster, 0) X(DescribeClusters, DD_OP_READ) X(ListClusters, DD_OP_READ) X(DeleteCluster, 0)            \
     X(UpdateCluster, 0) X(UpdateClusterSettings, 0) X(PutClusterCapacityProviders, 0)                              \
     X(RegisterTaskDefinition, 0) X(DescribeTaskDefinition, DD_OP_READ) X(ListTaskDefinitions, DD_OP_READ)          \
-    X(ListTaskDefinitionFamilies, DD_OP_READ) X(DeregisterTaskDefinition, 0) X(DeleteTaskDefinitions, 0)           \
+    X(ListTaskDefinitionFamilies, DD_OP_READ) X(DeregisterTaskDefinition, 0)           \
     X(CreateService, 0) X(UpdateService, 0) X(DescribeServices, DD_OP_READ) X(ListServices, DD_OP_READ)            \
     X(DeleteService, 0) X(RunTask, 0) X(StopTask, 0) X(DescribeTasks, DD_OP_READ) X(ListTasks, DD_OP_READ)         \
     X(TagResource, 0) X(UntagResource, 0) X(ListTagsForResource, DD_OP_READ) X(PutAccountSetting, 0)               \

@@ -6,6 +6,8 @@ extern const struct dd_service dd_service_ssm;
 extern const struct dd_service dd_service_iam;
 extern const struct dd_service dd_service_logs;
 extern const struct dd_service dd_service_ec2;
+extern const struct dd_service dd_service_ecs;
+extern const struct dd_service dd_service_elbv2;
 
 const struct dd_service *const dd_services[] = {
     &dd_service_sts,
@@ -13,5 +15,7 @@ const struct dd_service *const dd_services[] = {
     &dd_service_iam,
     &dd_service_logs,
     &dd_service_ec2,
+    &dd_service_ecs,
+    &dd_service_elbv2,
     NULL,
 };

@@ -1737,3 +1737,17 @@ const struct dd_service dd_service_ssm = {
     .schema = schema,
     .init = ssm_init,
 };
+
+/* ---- for other services (ssm.h) ---------------------------------------------------------------------- */
+
+bool ssm_parameter_exists(struct dd_request *r, const char *text)
+{
+    struct ref ref;
+    struct param p = {0};
+    ref_parse(r, text, &ref);
+    enum found found = param_lookup(r, &ref, &p);
+    if (found == FOUND)
+        param_free(&p);
+    ref_free(&ref);
+    return found == FOUND;
+}

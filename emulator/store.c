@@ -69,7 +69,8 @@ static sqlite3 *open_db(char *why, size_t why_len)
     }
     sqlite3_busy_timeout(db, 10000);
     const char *sync = store.durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=OFF";
-    if (exec(db, "PRAGMA journal_mode=WAL", why, why_len) || exec(db, sync, why, why_len) ||
+    /* synchronous first: switching a new database to WAL otherwise syncs its journal */
+    if (exec(db, sync, why, why_len) || exec(db, "PRAGMA journal_mode=WAL", why, why_len) ||
         exec(db, "PRAGMA foreign_keys=ON", why, why_len)) {
         sqlite3_close(db);
         return NULL;
@@ -86,7 +87,7 @@ static const char *const core_schema[] = {
     NULL,
 };
 
-/* Applies the migrations of `name` not yet recorded in dd_schema, each in its own transaction. */
+/* Applies the migrations of `name` not yet recorded in dd_schema (inside migrate's transaction). */
 static int migrate_one(sqlite3 *db, const char *name, const char *const *schema, char *why, size_t why_len)
 {
     sqlite3_stmt *st;
@@ -104,28 +105,30 @@ static int migrate_one(sqlite3 *db, const char *name, const char *const *schema,
     for (int v = done; v < n; v++) {
         char record[256];
         snprintf(record, sizeof record, "INSERT OR REPLACE INTO dd_schema VALUES ('%s', %d)", name, v + 1);
-        if (exec(db, "BEGIN IMMEDIATE", why, why_len))
-            return -1;
-        if (exec(db, schema[v], why, why_len) || exec(db, record, why, why_len)) {
-            exec(db, "ROLLBACK", NULL, 0);
-            return -1;
-        }
-        if (exec(db, "COMMIT", why, why_len))
+        if (exec(db, schema[v], why, why_len) || exec(db, record, why, why_len))
             return -1;
     }
     return 0;
 }
 
+/* All pending migrations in one transaction: a start either brings the whole
+ * schema up to date or changes nothing (and one commit is much faster than
+ * one per table on a fresh state). */
 static int migrate(sqlite3 *db, char *why, size_t why_len)
 {
-    if (exec(db, "CREATE TABLE IF NOT EXISTS dd_schema (service TEXT PRIMARY KEY, version INTEGER NOT NULL)",
-             why, why_len) ||
-        migrate_one(db, "drydock", core_schema, why, why_len))
+    if (exec(db, "BEGIN IMMEDIATE", why, why_len))
         return -1;
-    for (const struct dd_service *const *s = dd_services; *s; s++)
-        if ((*s)->schema && migrate_one(db, (*s)->model_id, (*s)->schema, why, why_len))
-            return -1;
-    return 0;
+    int rc = exec(db, "CREATE TABLE IF NOT EXISTS dd_schema (service TEXT PRIMARY KEY, version INTEGER NOT NULL)",
+                  why, why_len) ||
+             migrate_one(db, "drydock", core_schema, why, why_len);
+    for (const struct dd_service *const *s = dd_services; *s && !rc; s++)
+        if ((*s)->schema)
+            rc = migrate_one(db, (*s)->model_id, (*s)->schema, why, why_len);
+    if (rc) {
+        exec(db, "ROLLBACK", NULL, 0);
+        return -1;
+    }
+    return exec(db, "COMMIT", why, why_len);
 }
 
 static void remove_tmpdir(void)

@@ -113,7 +113,16 @@ static bool awslogs_target(json_t *t, json_t *def, const char **group, char *str
     return *group != NULL;
 }
 
-/* Writes one line per awslogs container; fails (-1, r->err cleared) when a group is missing. */
+/* awslogs-create-group "true": the agent creates a missing group rather than fail. */
+static bool awslogs_creates_group(json_t *def)
+{
+    const char *v = dd_in_str(json_object_get(json_object_get(def, "logConfiguration"), "options"),
+                              "awslogs-create-group");
+    return v && strcmp(v, "true") == 0;
+}
+
+/* Writes one line per awslogs container, creating groups the container asks
+ * for; fails (-1, r->err cleared) when a group is missing. */
 static int log_line(struct dd_request *r, json_t *t, json_t *td, const char *fmt_what)
 {
     size_t i;
@@ -127,12 +136,10 @@ static int log_line(struct dd_request *r, json_t *t, json_t *td, const char *fmt
             continue;
         snprintf(msg, sizeof msg, "[drydock] %s: container %s (%s) task %s", fmt_what, dd_in_str(def, "name"),
                  dd_in_str(def, "image"), ecs_basename(dd_in_str(t, "taskArn")));
-        if (logs_append(r, group, stream, r->now_ms, msg)) {
-            const char *create = dd_in_str(json_object_get(json_object_get(def, "logConfiguration"), "options"),
-                                           "awslogs-create-group");
+        if ((awslogs_creates_group(def) && logs_ensure_group(r, group)) ||
+            logs_append(r, group, stream, r->now_ms, msg)) {
             r->err = (struct dd_error){0};
-            if (!create || strcmp(create, "true") != 0)
-                rc = -1;
+            rc = -1;
         }
     }
     return rc;

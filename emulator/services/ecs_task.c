@@ -22,10 +22,12 @@ static const char SQL_COUNTS[] =
     " coalesce(sum(last_status IN ('PROVISIONING', 'PENDING', 'ACTIVATING') AND desired_status='RUNNING'), 0)"
     " FROM ecs_task WHERE account=?1 AND region=?2 AND cluster=?3 AND (?4 IS NULL OR service=?4)"
     " AND (?5 IS NULL OR deployment=?5)";
-/* ListTasks: ?3 cluster, ?4 desired status, ?5 family, ?6 service, ?7 startedBy, ?8 launch type */
-static const char SQL_LIST[] = "SELECT arn FROM ecs_task WHERE account=?1 AND region=?2 AND cluster=?3"
+/* ListTasks: ?3 cluster, ?4 desired status, ?5 family, ?6 service, ?7 startedBy, ?8 launch type;
+ * one page: the ?10 tasks after seq ?9 (the page token), so a page costs its size, not the cluster's. */
+static const char SQL_LIST[] = "SELECT arn, seq FROM ecs_task WHERE account=?1 AND region=?2 AND cluster=?3"
                                " AND desired_status=?4 AND (?5 IS NULL OR family=?5) AND (?6 IS NULL OR service=?6)"
-                               " AND (?7 IS NULL OR started_by=?7) AND (?8 IS NULL OR launch_type=?8) ORDER BY seq";
+                               " AND (?7 IS NULL OR started_by=?7) AND (?8 IS NULL OR launch_type=?8) AND seq>?9"
+                               " ORDER BY seq LIMIT ?10";
 
 #define MAX_RUN_COUNT 10
 
@@ -492,9 +494,24 @@ json_t *ecs_op_ListTasks(struct dd_request *r, json_t *in)
     store_bind_text(st, 6, service ? ecs_basename(service) : NULL);
     store_bind_text(st, 7, dd_in_str(in, "startedBy"));
     store_bind_text(st, 8, dd_in_str(in, "launchType"));
+    const char *token = dd_in_str(in, "nextToken");
+    json_int_t max = dd_in_int(in, "maxResults", 100);
+    sqlite3_bind_int64(st, 9, token ? strtoll(token, NULL, 10) : 0);
+    sqlite3_bind_int64(st, 10, max + 1); /* one more than the page: is there a next one? */
     json_t *arns = json_array();
-    while (sqlite3_step(st) == SQLITE_ROW)
+    int64_t last = 0;
+    bool more = false;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if ((json_int_t)json_array_size(arns) == max) {
+            more = true;
+            break;
+        }
         json_array_append_new(arns, json_string(store_col_text(st, 0)));
+        last = sqlite3_column_int64(st, 1);
+    }
     sqlite3_reset(st);
-    return ecs_page(in, arns, "taskArns", 100);
+    json_t *out = json_pack("{s:o}", "taskArns", arns);
+    if (more)
+        json_object_set_new(out, "nextToken", json_sprintf("%lld", (long long)last));
+    return out;
 }

@@ -253,25 +253,44 @@ static json_t *tags_json(struct dd_request *r, const char *group)
     return tags;
 }
 
-static json_t *create_log_group(struct dd_request *r, json_t *in)
+/*
+ * Creates group `name` (kms_key may be NULL): 0, 1 when it already exists, or
+ * -1 with InvalidParameterException (a bad name) or a store error recorded.
+ */
+static int group_insert(struct dd_request *r, const char *name, const char *kms_key, const char *cls)
 {
-    const char *name = dd_in_str(in, "logGroupName");
-    const char *cls = dd_in_str(in, "logGroupClass") ? dd_in_str(in, "logGroupClass") : "STANDARD";
     if (!group_name_ok(name))
-        return dd_fail(r, 400, "InvalidParameterException",
-                       "1 validation error detected: Value '%s' at 'logGroupName' failed to satisfy constraint: Member "
-                       "must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+",
-                       name);
+        return dd_reject(r, 400, "InvalidParameterException",
+                         "1 validation error detected: Value '%s' at 'logGroupName' failed to satisfy constraint: "
+                         "Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+",
+                         name);
     sqlite3_stmt *st = scoped(r, SQL_INSERT_GROUP, name);
     sqlite3_bind_int64(st, 4, r->now_ms);
-    store_bind_text(st, 5, dd_in_str(in, "kmsKeyId"));
+    store_bind_text(st, 5, kms_key);
     store_bind_text(st, 6, cls);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     if (rc == SQLITE_CONSTRAINT)
-        return dd_fail(r, 400, "ResourceAlreadyExistsException", "The specified log group already exists");
+        return 1;
     if (rc != SQLITE_DONE)
-        return dd_fail(r, 500, "ServiceUnavailableException", "The service cannot complete the request.");
+        return dd_reject(r, 500, "ServiceUnavailableException", "The service cannot complete the request.");
+    return 0;
+}
+
+int logs_ensure_group(struct dd_request *r, const char *group)
+{
+    return group_insert(r, group, NULL, "STANDARD") < 0 ? -1 : 0;
+}
+
+static json_t *create_log_group(struct dd_request *r, json_t *in)
+{
+    const char *name = dd_in_str(in, "logGroupName");
+    const char *cls = dd_in_str(in, "logGroupClass") ? dd_in_str(in, "logGroupClass") : "STANDARD";
+    int rc = group_insert(r, name, dd_in_str(in, "kmsKeyId"), cls);
+    if (rc < 0)
+        return NULL;
+    if (rc == 1)
+        return dd_fail(r, 400, "ResourceAlreadyExistsException", "The specified log group already exists");
     json_t *tags = json_object_get(in, "tags");
     return tags && tags_put(r, name, tags) ? NULL : json_object();
 }

@@ -16,4 +16,12 @@
  */
 int logs_append(struct dd_request *r, const char *group, const char *stream, int64_t ts_ms, const char *message);
 
+/*
+ * Creates log group `group` (STANDARD class, no KMS key, no tags) in r's
+ * account and region unless it exists, as the awslogs driver does with
+ * awslogs-create-group; the same insert CreateLogGroup makes. Returns 0, or
+ * -1 with the error recorded on r (an invalid name, a store failure).
+ */
+int logs_ensure_group(struct dd_request *r, const char *group);
+
 #endif

@@ -283,6 +283,22 @@ class EcsTest(harness.EmulatorTest):
         self.assertIn("ResourceInitializationError: failed to validate logger args", t["stoppedReason"])
         self.assertIn("The specified log group does not exist.", t["stoppedReason"])
 
+    def test_awslogs_create_group_creates_missing_group(self):
+        self.world()
+        opts = {"awslogs-group": "/ecs/created", "awslogs-region": REGION, "awslogs-stream-prefix": "web",
+                "awslogs-create-group": "true"}
+        self.register(containers=[container(logConfiguration={"logDriver": "awslogs", "options": opts})])
+        out = self.ecs.run_task(cluster="main", taskDefinition="web", launchType="FARGATE",
+                                networkConfiguration=self.netconf())
+        arn = out["tasks"][0]["taskArn"]
+        self.advance(10)
+        t = self.ecs.describe_tasks(cluster="main", tasks=[arn])["tasks"][0]
+        self.assertEqual(t["lastStatus"], "RUNNING", t.get("stoppedReason"))
+        groups = self.aws("logs", "describe-log-groups", "--log-group-name-prefix", "/ecs/created")["logGroups"]
+        self.assertEqual([g["logGroupName"] for g in groups], ["/ecs/created"])
+        streams = self.client("logs").describe_log_streams(logGroupName="/ecs/created")["logStreams"]
+        self.assertEqual([s["logStreamName"] for s in streams], ["web/web/" + arn.rsplit("/", 1)[1]])
+
     def test_circuit_breaker_rolls_back(self):
         self.world()
         self.register()

@@ -25,8 +25,9 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/sha.h>
+
+#include <pthread.h>
 
 #include "buf.h"
 
@@ -48,17 +49,53 @@ static void hex_encode(const unsigned char *in, size_t len, char *out)
     out[2 * len] = '\0';
 }
 
+/* SHA-256 fetched once: OpenSSL 3's one-shot SHA256() and HMAC() look the
+ * algorithm up by name on every call, which showed as the largest part of
+ * verifying a request. */
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void sha256_fetch(void)
+{
+    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+    if (!sha256_md)
+        abort();
+}
+
+static void sha256(const void *a, size_t a_len, const void *b, size_t b_len, unsigned char out[SHA256_DIGEST_LENGTH])
+{
+    pthread_once(&sha256_once, sha256_fetch);
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    if (!c || !EVP_DigestInit_ex(c, sha256_md, NULL) || !EVP_DigestUpdate(c, a, a_len) ||
+        (b_len && !EVP_DigestUpdate(c, b, b_len)) || !EVP_DigestFinal_ex(c, out, NULL))
+        abort();
+    EVP_MD_CTX_free(c);
+}
+
+/* HMAC-SHA256 (RFC 2104) over the fetched digest. */
 static void hmac_sha256(const void *key, size_t key_len, const void *msg, size_t msg_len,
                         unsigned char out[SHA256_DIGEST_LENGTH])
 {
-    unsigned int out_len = SHA256_DIGEST_LENGTH;
-    HMAC(EVP_sha256(), key, (int)key_len, msg, msg_len, out, &out_len);
+    enum { BLOCK = 64 };
+    unsigned char k[BLOCK] = {0}, pad[BLOCK], inner[SHA256_DIGEST_LENGTH];
+    if (key_len > BLOCK)
+        sha256(key, key_len, NULL, 0, k);
+    else
+        memcpy(k, key, key_len);
+    for (int i = 0; i < BLOCK; i++)
+        pad[i] = k[i] ^ 0x36;
+    sha256(pad, BLOCK, msg, msg_len, inner);
+    for (int i = 0; i < BLOCK; i++)
+        pad[i] = k[i] ^ 0x5c;
+    sha256(pad, BLOCK, inner, sizeof inner, out);
+    OPENSSL_cleanse(k, sizeof k);
+    OPENSSL_cleanse(pad, sizeof pad);
 }
 
 void sigv4_sha256_hex(const void *data, size_t len, char out[65])
 {
     unsigned char md[SHA256_DIGEST_LENGTH];
-    SHA256(len ? data : (const void *)"", len, md);
+    sha256(len ? data : (const void *)"", len, NULL, 0, md);
     hex_encode(md, sizeof md, out);
 }
 

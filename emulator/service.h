@@ -72,9 +72,6 @@ struct dd_service {
     /* Simulation events this service's handlers schedule (see sim.h). */
     const struct sim_kind *events;
     size_t event_count;
-    /* Optional: called once at start-up, after the store is open and
-     * migrated (load fixtures, check them). Non-zero stops the start. */
-    int (*init)(struct store_conn *db);
     /*
      * Optional: the service's admin actions, reached at
      * /_drydock/<model_id>/<action> (e.g. /_drydock/elbv2/target-health).

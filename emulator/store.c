@@ -172,12 +172,6 @@ int store_open(const char *path, bool durable, char *why, size_t why_len)
     if (rc)
         return -1;
     store.open = true;
-    for (const struct dd_service *const *s = dd_services; *s; s++) {
-        if ((*s)->init && (*s)->init(store_conn_get()) != 0) {
-            snprintf(why, why_len, "service %s failed to start (its fixtures?)", (*s)->model_id);
-            return -1;
-        }
-    }
     return 0;
 }
 

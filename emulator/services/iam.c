@@ -956,12 +956,6 @@ static const struct aws_policy *aws_find(const char *arn)
     return NULL;
 }
 
-static int iam_init(struct store_conn *db)
-{
-    pthread_once(&g_aws_once, aws_load);
-    return g_aws_count > 0 ? 0 : -1;
-}
-
 /* ---- managed policies ------------------------------------------------------------------------ */
 
 static bool is_aws_policy(const char *arn)
@@ -1578,5 +1572,4 @@ const struct dd_service dd_service_iam = {
     .handler_count = sizeof handlers / sizeof *handlers,
     .validation_code = "ValidationError",
     .schema = schema,
-    .init = iam_init,
 };

@@ -319,12 +319,6 @@ static const struct param *public_find(const char *name)
     return bsearch(&key, g_public, g_public_count, sizeof *g_public, by_name);
 }
 
-static int ssm_init(struct store_conn *db)
-{
-    pthread_once(&g_public_once, public_load);
-    return g_public_count > 0 ? 0 : -1;
-}
-
 /* ---- the json forms of a parameter ------------------------------------------------------ */
 
 enum view {
@@ -1735,7 +1729,6 @@ const struct dd_service dd_service_ssm = {
     .handler_count = sizeof handlers / sizeof *handlers,
     .validation_code = "ValidationException",
     .schema = schema,
-    .init = ssm_init,
 };
 
 /* ---- for other services (ssm.h) ---------------------------------------------------------------------- */

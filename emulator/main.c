@@ -1,6 +1,7 @@
 /*
- * main.c - the drydock command: `drydock serve` runs the emulator.
- * The provisioner's subcommands (plan, apply, destroy, run) join here.
+ * main.c - the drydock command: `drydock serve` runs the emulator; the
+ * provisioner's subcommands (validate, plan, apply, destroy, outputs,
+ * state list, graph) are client/cli.c's.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../client/cli.h"
 #include "auth.h"
 #include "clock.h"
 #include "crypto.h"
@@ -26,6 +28,7 @@ static const char USAGE[] =
     "commands:\n"
     "  serve      run the AWS emulator\n"
     "  version    print the version\n"
+    "%s"
     "\n"
     "drydock serve [options]\n"
     "  --host ADDR            address to bind (default 127.0.0.1)\n"
@@ -41,11 +44,17 @@ static const char USAGE[] =
     "  --manual-clock         start with the clock frozen (advance it with POST /_drydock/clock)\n"
     "  --log-level LEVEL      error, warn, info (default) or debug\n";
 
+static void print_usage(FILE *f)
+{
+    fprintf(f, USAGE, CLI_USAGE);
+}
+
 static int usage_error(const char *fmt, const char *arg)
 {
     fprintf(stderr, "drydock: ");
     fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n\n%s", USAGE);
+    fprintf(stderr, "\n\n");
+    print_usage(stderr);
     return 2;
 }
 
@@ -171,7 +180,7 @@ static int serve(int argc, char **argv)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fputs(USAGE, stderr);
+        print_usage(stderr);
         return 2;
     }
     const char *cmd = argv[1];
@@ -182,8 +191,10 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0) {
-        fputs(USAGE, stdout);
+        print_usage(stdout);
         return 0;
     }
+    if (cli_is_provisioner_command(cmd))
+        return cli_main(argc - 1, argv + 1);
     return usage_error("unknown command: %s", cmd);
 }

@@ -1,0 +1,143 @@
+/* common.c - helpers every resource driver shares (see resource.h). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "resource.h"
+
+json_t *rs_call(struct rs_ctx *c, const char *service, const char *op, json_t *input)
+{
+    json_t *out = aws_call(c->aws, service, op, input, &c->err);
+    json_decref(input);
+    return out;
+}
+
+int rs_do(struct rs_ctx *c, const char *service, const char *op, json_t *input)
+{
+    json_t *out = rs_call(c, service, op, input);
+    json_decref(out);
+    return out ? 0 : -1;
+}
+
+bool rs_gone(const struct rs_ctx *c)
+{
+    const char *code = c->err.code;
+    return strstr(code, "NotFound") || strcmp(code, "NoSuchEntity") == 0 ||
+           strcmp(code, "ResourceNotFoundException") == 0 || strcmp(code, "ParameterNotFound") == 0 ||
+           strcmp(code, "ClusterNotFoundException") == 0 || strcmp(code, "ServiceNotFoundException") == 0 ||
+           strcmp(code, "InvalidPermission.NotFound") == 0;
+}
+
+int rs_fail(struct rs_ctx *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    dd_verr(&c->err, 400, "ValidationError", fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+char *rs_physical_name(struct rs_ctx *c, size_t max)
+{
+    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    char suffix[14], name[512];
+    unsigned seed = (unsigned)time(NULL) ^ (unsigned)getpid() ^ (unsigned)(uintptr_t)c;
+    for (int i = 0; i < 12; i++)
+        suffix[i] = alphabet[rand_r(&seed) % 36];
+    suffix[12] = 0;
+    /* CloudFormation shortens the stack name and logical id to fit, keeping the random part. */
+    size_t room = max > 14 ? max - 14 : 2, half = room / 2;
+    size_t sl = strlen(c->stack), ll = strlen(c->logical_id);
+    if (sl + ll > room) {
+        sl = sl < half ? sl : half;
+        ll = ll < room - sl ? ll : room - sl;
+    }
+    snprintf(name, sizeof name, "%.*s-%.*s-%s", (int)sl, c->stack, (int)ll, c->logical_id, suffix);
+    return strdup(name);
+}
+
+const char *rs_str(json_t *props, const char *key)
+{
+    return json_string_value(json_object_get(props, key));
+}
+
+bool rs_changed(struct rs_ctx *c, json_t *props, const char *key)
+{
+    json_t *a = json_object_get(c->old_props, key), *b = json_object_get(props, key);
+    return !(a == b || (a && b && json_equal(a, b)));
+}
+
+json_t *rs_pick(json_t *props, const char *const *keys)
+{
+    json_t *out = json_object();
+    for (size_t i = 0; keys[i]; i++) {
+        json_t *v = json_object_get(props, keys[i]);
+        if (v)
+            json_object_set(out, keys[i], v);
+    }
+    return out;
+}
+
+int rs_wait(struct rs_ctx *c, const char *what, int (*probe)(struct rs_ctx *c, void *ud), void *ud, int timeout_s)
+{
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    useconds_t delay = 20000;
+    bool reported = false;
+    for (;;) {
+        int rc = probe(c, ud);
+        if (rc)
+            return rc > 0 ? 0 : -1;
+        if (!reported && c->progress)
+            c->progress(c, what);
+        reported = true;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec - start.tv_sec > timeout_s)
+            return rs_fail(c, "timed out after %d s %s", timeout_s, what);
+        usleep(delay);
+        delay = delay * 2 > 2000000 ? 2000000 : delay * 2;
+    }
+}
+
+json_t *rs_ec2_tag_spec(json_t *tags, const char *resource_type)
+{
+    if (!json_is_array(tags) || !json_array_size(tags))
+        return NULL;
+    return json_pack("[{sssO}]", "ResourceType", resource_type, "Tags", tags);
+}
+
+/* The keys of `tags` absent from `other` (or with another value when `values`). */
+static json_t *tag_difference(json_t *tags, json_t *other, bool values)
+{
+    json_t *out = json_array(), *t, *o;
+    size_t i, j;
+    json_array_foreach(tags, i, t) {
+        bool found = false;
+        json_array_foreach(other, j, o) {
+            found |= json_equal(json_object_get(t, "Key"), json_object_get(o, "Key")) &&
+                     (!values || json_equal(json_object_get(t, "Value"), json_object_get(o, "Value")));
+        }
+        if (!found)
+            json_array_append_new(out, values ? json_incref(t) : json_pack("{sO}", "Key", json_object_get(t, "Key")));
+    }
+    return out;
+}
+
+int rs_ec2_update_tags(struct rs_ctx *c, const char *id, json_t *props)
+{
+    if (!rs_changed(c, props, "Tags"))
+        return 0;
+    json_t *old = json_object_get(c->old_props, "Tags"), *now = json_object_get(props, "Tags");
+    json_t *gone = tag_difference(old, now, false), *set = tag_difference(now, old, true);
+    int rc = 0;
+    if (json_array_size(gone))
+        rc = rs_do(c, "ec2", "DeleteTags", json_pack("{s[s]sO}", "Resources", id, "Tags", gone));
+    if (!rc && json_array_size(set))
+        rc = rs_do(c, "ec2", "CreateTags", json_pack("{s[s]sO}", "Resources", id, "Tags", set));
+    json_decref(gone);
+    json_decref(set);
+    return rc;
+}

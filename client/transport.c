@@ -1,6 +1,8 @@
 /* transport.c - endpoints, the credential chain and aws_call() (see transport.h). */
 #include "transport.h"
 
+#include "curl_lib.h"
+
 #include <ctype.h>
 #include <curl/curl.h>
 #include <pthread.h>
@@ -364,7 +366,7 @@ static void split_url(const char *url, char *host, size_t hlen, char *path, size
     snprintf(path, plen, "%s", slash ? slash : "/");
 }
 
-static struct curl_slist *signed_headers(const struct aws_target *t, const struct http_request *hr,
+static struct curl_slist *signed_headers(const struct curl_lib *cl, const struct aws_target *t, const struct http_request *hr,
                                          const char *region, const char *service, const char *path)
 {
     char host[512], dummy[8];
@@ -379,22 +381,22 @@ static struct curl_slist *signed_headers(const struct aws_target *t, const struc
     char line[4400];
     struct curl_slist *l = NULL;
     snprintf(line, sizeof line, "Content-Type: %s", hr->content_type);
-    l = curl_slist_append(l, line);
+    l = cl->slist_append(l, line);
     if (hr->target) {
         snprintf(line, sizeof line, "X-Amz-Target: %s", hr->target);
-        l = curl_slist_append(l, line);
+        l = cl->slist_append(l, line);
     }
     snprintf(line, sizeof line, "X-Amz-Date: %s", sig.amz_date);
-    l = curl_slist_append(l, line);
+    l = cl->slist_append(l, line);
     snprintf(line, sizeof line, "x-amz-content-sha256: %s", sig.content_sha256);
-    l = curl_slist_append(l, line);
+    l = cl->slist_append(l, line);
     snprintf(line, sizeof line, "Authorization: %s", sig.authorization);
-    l = curl_slist_append(l, line);
+    l = cl->slist_append(l, line);
     if (token) {
         snprintf(line, sizeof line, "X-Amz-Security-Token: %s", token);
-        l = curl_slist_append(l, line);
+        l = cl->slist_append(l, line);
     }
-    return curl_slist_append(l, "Expect:");
+    return cl->slist_append(l, "Expect:");
 }
 
 /* One attempt. Returns the HTTP status, or -1 with `err` set on a transport failure. */
@@ -403,36 +405,42 @@ static long http_post(const struct aws_target *t, const struct http_request *hr,
 {
     char host[512], path[512];
     split_url(hr->url, host, sizeof host, path, sizeof path);
-    struct curl_slist *headers = signed_headers(t, hr, region, service, path);
-    CURL *c = curl_easy_init();
+    char why[256];
+    const struct curl_lib *cl = curl_lib(why, sizeof why);
+    if (!cl) {
+        dd_err(err, 500, "RequestError", "%s", why);
+        return -1;
+    }
+    struct curl_slist *headers = signed_headers(cl, t, hr, region, service, path);
+    CURL *c = cl->easy_init();
     long status = -1;
     if (!c || !headers) {
         dd_err(err, 500, "RequestError", "cannot prepare the request to %s", hr->url);
         goto cleanup;
     }
-    curl_easy_setopt(c, CURLOPT_URL, hr->url);
-    curl_easy_setopt(c, CURLOPT_POST, 1L);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, hr->body);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)hr->body_len);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, resp);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+    cl->easy_setopt(c, CURLOPT_URL, hr->url);
+    cl->easy_setopt(c, CURLOPT_POST, 1L);
+    cl->easy_setopt(c, CURLOPT_POSTFIELDS, hr->body);
+    cl->easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)hr->body_len);
+    cl->easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+    cl->easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+    cl->easy_setopt(c, CURLOPT_WRITEDATA, resp);
+    cl->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    cl->easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+    cl->easy_setopt(c, CURLOPT_TIMEOUT, 120L);
+    cl->easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+    cl->easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
     if (t->ca_file[0])
-        curl_easy_setopt(c, CURLOPT_CAINFO, t->ca_file);
-    CURLcode rc = curl_easy_perform(c);
+        cl->easy_setopt(c, CURLOPT_CAINFO, t->ca_file);
+    CURLcode rc = cl->easy_perform(c);
     if (rc != CURLE_OK)
-        dd_err(err, 503, "RequestError", "could not reach %s: %s", hr->url, curl_easy_strerror(rc));
+        dd_err(err, 503, "RequestError", "could not reach %s: %s", hr->url, cl->easy_strerror(rc));
     else
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+        cl->easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 cleanup:
-    curl_slist_free_all(headers);
+    cl->slist_free_all(headers);
     if (c)
-        curl_easy_cleanup(c);
+        cl->easy_cleanup(c);
     return status;
 }
 
@@ -464,13 +472,6 @@ static bool is_write(const char *op)
     return strncmp(op, "Describe", 8) != 0 && strncmp(op, "Get", 3) != 0 && strncmp(op, "List", 4) != 0;
 }
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-
-static void curl_init(void)
-{
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
 static json_t *send_with_retries(const struct aws_target *t, const struct dd_service_model *svc,
                                  const struct dd_operation *op, struct http_request *hr, const char *region,
                                  struct dd_error *err)
@@ -496,7 +497,6 @@ static json_t *send_with_retries(const struct aws_target *t, const struct dd_ser
 json_t *aws_call(const struct aws_target *t, const char *service, const char *operation, json_t *input,
                  struct dd_error *err)
 {
-    pthread_once(&curl_once, curl_init);
     const struct dd_service_model *svc = model_find(service);
     const struct dd_operation *op = svc ? model_operation(svc, operation) : NULL;
     if (!op) {

@@ -399,7 +399,16 @@ static struct curl_slist *signed_headers(const struct curl_lib *cl, const struct
     return cl->slist_append(l, "Expect:");
 }
 
-/* One attempt. Returns the HTTP status, or -1 with `err` set on a transport failure. */
+/* http_post's status for a transport failure that a retry cannot fix. */
+enum { HTTP_RETRYABLE_FAILURE = -1, HTTP_FATAL_FAILURE = -2 };
+
+/* Certificate problems are configuration, not weather: retrying only delays the error. */
+static bool tls_refused(CURLcode rc)
+{
+    return rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_CERTPROBLEM;
+}
+
+/* One attempt. Returns the HTTP status, or HTTP_*_FAILURE with `err` set on a transport failure. */
 static long http_post(const struct aws_target *t, const struct http_request *hr, const char *region,
                       const char *service, struct dd_buf *resp, struct dd_error *err)
 {
@@ -413,7 +422,8 @@ static long http_post(const struct aws_target *t, const struct http_request *hr,
     }
     struct curl_slist *headers = signed_headers(cl, t, hr, region, service, path);
     CURL *c = cl->easy_init();
-    long status = -1;
+    long status = HTTP_RETRYABLE_FAILURE;
+    char detail[CURL_ERROR_SIZE] = "";
     if (!c || !headers) {
         dd_err(err, 500, "RequestError", "cannot prepare the request to %s", hr->url);
         goto cleanup;
@@ -432,11 +442,18 @@ static long http_post(const struct aws_target *t, const struct http_request *hr,
     cl->easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
     if (t->ca_file[0])
         cl->easy_setopt(c, CURLOPT_CAINFO, t->ca_file);
+    cl->easy_setopt(c, CURLOPT_ERRORBUFFER, detail);
     CURLcode rc = cl->easy_perform(c);
-    if (rc != CURLE_OK)
-        dd_err(err, 503, "RequestError", "could not reach %s: %s", hr->url, cl->easy_strerror(rc));
-    else
+    const char *reason = detail[0] ? detail : cl->easy_strerror(rc);
+    if (tls_refused(rc)) {
+        status = HTTP_FATAL_FAILURE;
+        dd_err(err, 503, "RequestError", "TLS failure talking to %s: %s (trust a private CA with AWS_CA_BUNDLE)",
+               hr->url, reason);
+    } else if (rc != CURLE_OK) {
+        dd_err(err, 503, "RequestError", "could not reach %s: %s", hr->url, reason);
+    } else {
         cl->easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    }
 cleanup:
     cl->slist_free_all(headers);
     if (c)
@@ -449,6 +466,8 @@ static bool retryable(long status, const struct dd_error *err)
     static const char *const codes[] = {"Throttling", "ThrottlingException", "ThrottledException",
                                         "RequestLimitExceeded", "TooManyRequestsException", "RequestThrottled",
                                         "ProvisionedThroughputExceededException", "RequestError", NULL};
+    if (status == HTTP_FATAL_FAILURE)
+        return false;
     if (status >= 500 || status == 429 || status < 0)
         return true;
     for (size_t i = 0; codes[i]; i++)

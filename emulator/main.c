@@ -42,7 +42,9 @@ static const char USAGE[] =
     "  --threads N            worker threads (default: one per core)\n"
     "  --pace fast|aws        simulated delays: short (default) or AWS-like\n"
     "  --manual-clock         start with the clock frozen (advance it with POST /_drydock/clock)\n"
-    "  --log-level LEVEL      error, warn, info (default) or debug\n";
+    "  --log-level LEVEL      error, warn, info (default) or debug\n"
+    "  --tls-cert FILE        serve HTTPS with this PEM certificate (chain); needs --tls-key\n"
+    "  --tls-key FILE         the PEM private key of --tls-cert (unencrypted)\n";
 
 static void print_usage(FILE *f)
 {
@@ -92,6 +94,7 @@ static int serve(int argc, char **argv)
         {"max-body", required_argument, 0, 'b'},  {"threads", required_argument, 0, 't'},
         {"log-level", required_argument, 0, 'l'}, {"help", no_argument, 0, '?'},
         {"pace", required_argument, 0, 'P'},      {"manual-clock", no_argument, 0, 'm'},
+        {"tls-cert", required_argument, 0, 'C'},  {"tls-key", required_argument, 0, 'K'},
         {0, 0, 0, 0},
     };
     long n;
@@ -130,6 +133,8 @@ static int serve(int argc, char **argv)
             sim_set_pace(strcmp(optarg, "aws") == 0 ? SIM_AWS : SIM_FAST);
             break;
         case 'm': clock_set_manual(true); break;
+        case 'C': cfg.tls_cert = optarg; break;
+        case 'K': cfg.tls_key = optarg; break;
         default: return usage_error("%s", "unknown option");
         }
     }
@@ -137,6 +142,8 @@ static int serve(int argc, char **argv)
         return usage_error("unexpected argument: %s", argv[optind]);
     if (account && !valid_account(account))
         return usage_error("the default account must be 12 digits: %s", account);
+    if (!cfg.tls_cert != !cfg.tls_key)
+        return usage_error("%s", cfg.tls_cert ? "--tls-cert needs --tls-key" : "--tls-key needs --tls-cert");
 
     char why[1024];
     auth_configure(require_auth, account);
@@ -166,8 +173,8 @@ static int serve(int argc, char **argv)
         store_close();
         return 1;
     }
-    log_msg(LOG_INFO, "drydock %s listening on http://%s:%d (state %s)", DRYDOCK_VERSION, cfg.host, server_port(),
-            state);
+    log_msg(LOG_INFO, "drydock %s listening on %s://%s:%d (state %s)", DRYDOCK_VERSION, server_scheme(), cfg.host,
+            server_port(), state);
     int sig;
     sigwait(&stop, &sig);
     log_msg(LOG_INFO, "stopping on signal %d", sig);

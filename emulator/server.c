@@ -4,7 +4,10 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <errno.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +30,7 @@ static struct {
     size_t max_body;
     int port;
     int64_t started_ns;
+    char *tls_cert, *tls_key; /* PEM text; libmicrohttpd borrows it while the daemon runs */
 } srv;
 
 /* One HTTP exchange; lives from the URI callback to the completion callback. */
@@ -356,6 +360,89 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return handle_aws(conn, x, method);
 }
 
+/* ---- TLS material ------------------------------------------------------- */
+
+/* The whole file as a NUL-terminated string (new), or NULL with `why` set. */
+static char *read_pem(const char *what, const char *path, char *why, size_t why_len)
+{
+    struct dd_buf b = {0};
+    char chunk[4096];
+    size_t n;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(why, why_len, "cannot read the TLS %s %s: %s", what, path, strerror(errno));
+        return NULL;
+    }
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        buf_append(&b, chunk, n);
+    bool failed = ferror(f);
+    fclose(f);
+    if (failed || b.len == 0) {
+        snprintf(why, why_len, "cannot read the TLS %s %s: %s", what, path, failed ? strerror(EIO) : "empty file");
+        buf_free(&b);
+        return NULL;
+    }
+    return buf_steal(&b); /* dd_buf keeps its data NUL-terminated */
+}
+
+/* Never prompts for a passphrase: an encrypted key is refused. */
+static int no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+    return -1;
+}
+
+/* libmicrohttpd (GnuTLS) reports a bad certificate only as "cannot start";
+ * parsing here first (OpenSSL) lets the error name the file and the problem. */
+static int check_pem(const struct server_config *cfg, char *why, size_t why_len)
+{
+    BIO *cb = BIO_new_mem_buf(srv.tls_cert, -1), *kb = BIO_new_mem_buf(srv.tls_key, -1);
+    X509 *cert = cb ? PEM_read_bio_X509(cb, NULL, NULL, NULL) : NULL;
+    EVP_PKEY *key = kb ? PEM_read_bio_PrivateKey(kb, NULL, no_passphrase, NULL) : NULL;
+    int rc = -1;
+    if (!cert)
+        snprintf(why, why_len, "the TLS certificate %s is not a PEM certificate", cfg->tls_cert);
+    else if (!key)
+        snprintf(why, why_len, "the TLS key %s is not an unencrypted PEM private key", cfg->tls_key);
+    else if (X509_check_private_key(cert, key) != 1)
+        snprintf(why, why_len, "the TLS key %s does not match the certificate %s", cfg->tls_key, cfg->tls_cert);
+    else
+        rc = 0;
+    X509_free(cert);
+    EVP_PKEY_free(key);
+    BIO_free(cb);
+    BIO_free(kb);
+    return rc;
+}
+
+static void free_tls(void)
+{
+    free(srv.tls_cert);
+    free(srv.tls_key);
+    srv.tls_cert = srv.tls_key = NULL;
+}
+
+/* Loads cfg's certificate and key into srv. Returns 0 (nothing to do without them) or -1 with `why`. */
+static int load_tls(const struct server_config *cfg, char *why, size_t why_len)
+{
+    if (!cfg->tls_cert && !cfg->tls_key)
+        return 0;
+    if (!cfg->tls_cert || !cfg->tls_key) {
+        snprintf(why, why_len, "TLS needs both a certificate and a key");
+        return -1;
+    }
+    if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+        snprintf(why, why_len, "this libmicrohttpd was built without TLS support; cannot serve HTTPS");
+        return -1;
+    }
+    srv.tls_cert = read_pem("certificate", cfg->tls_cert, why, why_len);
+    srv.tls_key = srv.tls_cert ? read_pem("key", cfg->tls_key, why, why_len) : NULL;
+    if (!srv.tls_key || check_pem(cfg, why, why_len)) {
+        free_tls();
+        return -1;
+    }
+    return 0;
+}
+
 int server_start(const struct server_config *cfg, char *why, size_t why_len)
 {
     struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)cfg->port)};
@@ -363,6 +450,8 @@ int server_start(const struct server_config *cfg, char *why, size_t why_len)
         snprintf(why, why_len, "not an IPv4 address: %s", cfg->host);
         return -1;
     }
+    if (load_tls(cfg, why, why_len))
+        return -1;
     srv.max_body = cfg->max_body;
     router_init();
     unsigned threads = cfg->threads;
@@ -370,14 +459,25 @@ int server_start(const struct server_config *cfg, char *why, size_t why_len)
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         threads = n > 0 ? (unsigned)n : 2;
     }
+    /* Without TLS the array is empty: one daemon call serves both. */
+    struct MHD_OptionItem tls[] = {
+        {srv.tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, srv.tls_cert},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, srv.tls_key},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO;
+    if (srv.tls_cert)
+        flags |= MHD_USE_TLS;
     srv.daemon = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO, (uint16_t)cfg->port, NULL, NULL,
-        on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, threads,
-        MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_CONNECTION_LIMIT, (unsigned)1024,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
+        flags, (uint16_t)cfg->port, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)1024, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+        MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
     if (!srv.daemon) {
-        snprintf(why, why_len, "cannot listen on %s:%d (in use?)", cfg->host, cfg->port);
+        snprintf(why, why_len, "cannot listen on %s:%d (in use?%s)", cfg->host, cfg->port,
+                 srv.tls_cert ? " or the TLS setup failed" : "");
+        free_tls();
         return -1;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv.daemon, MHD_DAEMON_INFO_BIND_PORT);
@@ -391,11 +491,17 @@ int server_port(void)
     return srv.port;
 }
 
+const char *server_scheme(void)
+{
+    return srv.tls_cert ? "https" : "http";
+}
+
 void server_stop(void)
 {
     if (srv.daemon)
         MHD_stop_daemon(srv.daemon);
     srv.daemon = NULL;
+    free_tls(); /* only once the daemon, which borrowed them, is gone */
 }
 
 double server_uptime(void)

@@ -15,11 +15,18 @@ struct server_config {
     int port;         /* 0: any free port (see server_port) */
     size_t max_body;  /* bytes; larger bodies get 413 */
     unsigned threads; /* worker threads; 0: one per core */
+    /* PEM files; both set: HTTPS, both NULL: plain HTTP. Read once at start. */
+    const char *tls_cert;
+    const char *tls_key;
 };
 
+/* Starts the daemon. Returns 0, or -1 with `why` set (cannot bind, a TLS file
+ * unreadable or invalid, or a libmicrohttpd built without TLS). */
 int server_start(const struct server_config *cfg, char *why, size_t why_len);
 /* The port actually bound. */
 int server_port(void);
+/* "https" when serving TLS, else "http". */
+const char *server_scheme(void);
 void server_stop(void);
 
 /* Seconds since server_start. */

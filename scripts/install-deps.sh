@@ -8,7 +8,7 @@ packages=(
   libmicrohttpd-dev libsqlite3-dev libjansson-dev libssl-dev
   libcurl4-openssl-dev libyaml-dev libexpat1-dev check
   python3 python3-botocore python3-boto3 awscli
-  curl procps
+  curl procps openssl
 )
 
 missing=()

@@ -17,6 +17,7 @@ import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -45,19 +46,26 @@ def free_port():
 
 
 class Emulator:
-    """One drydock process. `state` is a path or ':memory:'."""
+    """One drydock process. `state` is a path or ':memory:'. With `ca` (a PEM file), the
+    emulator is expected to serve HTTPS (pass --tls-cert/--tls-key in extra_args) with a
+    certificate that CA issued; health checks and admin calls then verify against it."""
 
-    def __init__(self, state=":memory:", extra_args=(), env=None):
+    def __init__(self, state=":memory:", extra_args=(), env=None, ca=None):
         self.state = state
         self.extra_args = list(extra_args)
         self.env = env
+        self.ca = ca
         self.port = None
         self.proc = None
         self.log = None
 
     @property
     def endpoint(self):
-        return "http://127.0.0.1:%d" % self.port
+        return "%s://127.0.0.1:%d" % ("https" if self.ca else "http", self.port)
+
+    def _urlopen(self, req, timeout):
+        context = ssl.create_default_context(cafile=self.ca) if self.ca else None
+        return urllib.request.urlopen(req, timeout=timeout, context=context)
 
     def start(self, port=None):
         self.port = port or free_port()
@@ -70,7 +78,7 @@ class Emulator:
             if self.proc.poll() is not None:
                 raise RuntimeError("drydock exited with %s:\n%s" % (self.proc.returncode, self.output()))
             try:
-                with urllib.request.urlopen(self.endpoint + "/_drydock/health", timeout=1) as r:
+                with self._urlopen(self.endpoint + "/_drydock/health", timeout=1) as r:
                     if r.status == 200:
                         return self
             except OSError:
@@ -99,7 +107,7 @@ class Emulator:
     def admin(self, method, path, body=None):
         data = json.dumps(body).encode() if body is not None else None
         req = urllib.request.Request(self.endpoint + path, data=data, method=method)
-        with urllib.request.urlopen(req, timeout=10) as r:
+        with self._urlopen(req, timeout=10) as r:
             return json.loads(r.read() or b"{}")
 
 

@@ -39,6 +39,7 @@ struct run {
     pthread_mutex_t mu;     /* nodes' entries, output */
     pthread_mutex_t net_mu; /* the account and AZ caches */
     json_t *account, *azs;
+    char target_error[1200]; /* the first failed look-up on the target (account, zones) */
     struct timespec start;
     int counts[5];
 };
@@ -109,6 +110,8 @@ static json_t *lk_account(void *ud)
     pthread_mutex_lock(&r->net_mu);
     if (!r->account && r->o->aws) {
         json_t *out = aws_call(r->o->aws, "sts", "GetCallerIdentity", NULL, &err);
+        if (!out && !r->target_error[0])
+            snprintf(r->target_error, sizeof r->target_error, "%s: %s", err.code, err.message);
         r->account = json_incref(json_object_get(out, "Account"));
         json_decref(out);
     }
@@ -125,6 +128,8 @@ static json_t *lk_azs(void *ud, const char *region)
     if (!r->azs && r->o->aws) {
         json_t *out = aws_call(r->o->aws, "ec2", "DescribeAvailabilityZones", NULL, &err), *z;
         size_t i;
+        if (!out && !r->target_error[0])
+            snprintf(r->target_error, sizeof r->target_error, "%s: %s", err.code, err.message);
         if (out) {
             r->azs = json_array();
             json_array_foreach(json_object_get(out, "AvailabilityZones"), i, z)
@@ -402,12 +407,30 @@ static int decide_all(struct run *r)
     return rc;
 }
 
+/* Plan and apply need the target (the account id, at least): asking for it
+ * first turns an unreachable or untrusted endpoint into one clear error
+ * instead of plans and failures built on missing values. */
+static int reach_target(struct run *r)
+{
+    if (!r->o->aws)
+        return 0;
+    json_decref(lk_account(r));
+    if (!r->target_error[0])
+        return 0;
+    fprintf(r->o->err, "drydock: cannot use the target: %s\n", r->target_error);
+    return 1;
+}
+
 int engine_plan(const struct engine_opts *o)
 {
     struct run r = {.o = o, .planning = true};
     pthread_mutex_init(&r.mu, NULL);
     pthread_mutex_init(&r.net_mu, NULL);
-    int rc = open_state(&r, false) || load(&r) || decide_all(&r);
+    int rc = open_state(&r, false) || load(&r) || reach_target(&r) || decide_all(&r);
+    if (!rc && r.target_error[0]) {
+        fprintf(o->err, "drydock: cannot use the target: %s\n", r.target_error);
+        rc = 1;
+    }
     if (!rc) {
         say(&r, "Plan for stack %s:\n", r.stack);
         for (size_t i = 0; i < r.g.n; i++) {
@@ -673,7 +696,7 @@ int engine_apply(const struct engine_opts *o)
     pthread_mutex_init(&r.mu, NULL);
     pthread_mutex_init(&r.net_mu, NULL);
     clock_gettime(CLOCK_MONOTONIC, &r.start);
-    int rc = open_state(&r, true) || load(&r);
+    int rc = open_state(&r, true) || load(&r) || reach_target(&r);
     if (!rc) {
         say(&r, "Applying stack %s (%zu resources):\n", r.stack, r.g.n);
         enum dag_status *status = calloc(r.g.n + 1, sizeof *status);

@@ -119,6 +119,12 @@ class TlsTest(harness.EmulatorTest):
         self.assertIn("TLS failure talking to " + self.endpoint, p.stdout + p.stderr)
         self.assertIn("certificate", p.stdout + p.stderr)
         self.assertEqual(len(ec2.describe_vpcs()["Vpcs"]), vpcs_before)
+        self.assertIn("cannot use the target", p.stderr)
+        # plan too: one clear error, not a plan built on values it could not read
+        p = drydock("plan", NETWORK, "--stack", "net2", "--endpoint", self.endpoint, cwd=other)
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertIn("cannot use the target: RequestError: TLS failure", p.stderr)
+        self.assertNotIn("Plan:", p.stdout)
 
         p = drydock("destroy", "--stack", "net", "--endpoint", self.endpoint, cwd=self.dir, env=env)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)

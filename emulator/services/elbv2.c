@@ -742,3 +742,29 @@ json_t *elbv2_op_DescribeAccountLimits(struct dd_request *r, json_t *in)
     }
     return out;
 }
+
+json_t *elbv2_attrs_modify(struct dd_request *r, json_t *in, const struct elbv2_kind *kind, const char *arn_member,
+                           const char *what, elbv2_values_fn values_ok)
+{
+    struct elbv2_res res;
+    if (elbv2_get_or_err(r, kind, dd_in_str(in, arn_member), &res))
+        return NULL;
+    json_t *out = NULL, *changes = json_object_get(in, "Attributes");
+    if (elbv2_attrs_apply(r, res.attrs, changes, what) == 0 && values_ok(r, changes) == 0) {
+        elbv2_res_save(r, &res);
+        out = json_pack("{s:o}", "Attributes", elbv2_attrs_list(res.attrs));
+    }
+    elbv2_res_free(&res);
+    return out;
+}
+
+json_t *elbv2_attrs_describe(struct dd_request *r, json_t *in, const struct elbv2_kind *kind,
+                             const char *arn_member)
+{
+    struct elbv2_res res;
+    if (elbv2_get_or_err(r, kind, dd_in_str(in, arn_member), &res))
+        return NULL;
+    json_t *out = json_pack("{s:o}", "Attributes", elbv2_attrs_list(res.attrs));
+    elbv2_res_free(&res);
+    return out;
+}

@@ -121,6 +121,15 @@ json_t *elbv2_attrs_list(json_t *attrs);
  * keys: 0, or -1 with ValidationError "<what> attribute key '%s' is not recognized". */
 int elbv2_attrs_apply(struct dd_request *r, json_t *attrs, json_t *changes, const char *what);
 
+/* Modify*Attributes / Describe*Attributes of the resource named by input member
+ * `arn_member`: keys checked by elbv2_attrs_apply, values by `values_ok`
+ * (0, or -1 with the error recorded). New reference, or NULL with r->err. */
+typedef int (*elbv2_values_fn)(struct dd_request *r, json_t *changes);
+json_t *elbv2_attrs_modify(struct dd_request *r, json_t *in, const struct elbv2_kind *kind, const char *arn_member,
+                           const char *what, elbv2_values_fn values_ok);
+json_t *elbv2_attrs_describe(struct dd_request *r, json_t *in, const struct elbv2_kind *kind,
+                             const char *arn_member);
+
 /* ---- handlers (named like the operation) ---------------------------------- */
 #define ELBV2_HANDLERS(X)                                                                                          \
     X(CreateLoadBalancer, 0) X(DescribeLoadBalancers, DD_OP_READ) X(DeleteLoadBalancer, 0)                         \

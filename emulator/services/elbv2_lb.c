@@ -419,26 +419,12 @@ static int lb_attr_values_or_err(struct dd_request *r, json_t *changes)
 
 json_t *elbv2_op_ModifyLoadBalancerAttributes(struct dd_request *r, json_t *in)
 {
-    struct elbv2_res lb;
-    if (elbv2_get_or_err(r, &elbv2_kind_lb, dd_in_str(in, "LoadBalancerArn"), &lb))
-        return NULL;
-    json_t *out = NULL, *changes = json_object_get(in, "Attributes");
-    if (elbv2_attrs_apply(r, lb.attrs, changes, "Load balancer") == 0 && lb_attr_values_or_err(r, changes) == 0) {
-        elbv2_res_save(r, &lb);
-        out = json_pack("{s:o}", "Attributes", elbv2_attrs_list(lb.attrs));
-    }
-    elbv2_res_free(&lb);
-    return out;
+    return elbv2_attrs_modify(r, in, &elbv2_kind_lb, "LoadBalancerArn", "Load balancer", lb_attr_values_or_err);
 }
 
 json_t *elbv2_op_DescribeLoadBalancerAttributes(struct dd_request *r, json_t *in)
 {
-    struct elbv2_res lb;
-    if (elbv2_get_or_err(r, &elbv2_kind_lb, dd_in_str(in, "LoadBalancerArn"), &lb))
-        return NULL;
-    json_t *out = json_pack("{s:o}", "Attributes", elbv2_attrs_list(lb.attrs));
-    elbv2_res_free(&lb);
-    return out;
+    return elbv2_attrs_describe(r, in, &elbv2_kind_lb, "LoadBalancerArn");
 }
 
 /* ---- SetSecurityGroups / SetSubnets / SetIpAddressType ------------------------------------ */

@@ -380,26 +380,12 @@ static int attr_values_or_err(struct dd_request *r, json_t *changes)
 
 json_t *elbv2_op_ModifyTargetGroupAttributes(struct dd_request *r, json_t *in)
 {
-    struct elbv2_res tg;
-    if (elbv2_get_or_err(r, &elbv2_kind_tg, dd_in_str(in, "TargetGroupArn"), &tg))
-        return NULL;
-    json_t *out = NULL, *changes = json_object_get(in, "Attributes");
-    if (elbv2_attrs_apply(r, tg.attrs, changes, "Target group") == 0 && attr_values_or_err(r, changes) == 0) {
-        elbv2_res_save(r, &tg);
-        out = json_pack("{s:o}", "Attributes", elbv2_attrs_list(tg.attrs));
-    }
-    elbv2_res_free(&tg);
-    return out;
+    return elbv2_attrs_modify(r, in, &elbv2_kind_tg, "TargetGroupArn", "Target group", attr_values_or_err);
 }
 
 json_t *elbv2_op_DescribeTargetGroupAttributes(struct dd_request *r, json_t *in)
 {
-    struct elbv2_res tg;
-    if (elbv2_get_or_err(r, &elbv2_kind_tg, dd_in_str(in, "TargetGroupArn"), &tg))
-        return NULL;
-    json_t *out = json_pack("{s:o}", "Attributes", elbv2_attrs_list(tg.attrs));
-    elbv2_res_free(&tg);
-    return out;
+    return elbv2_attrs_describe(r, in, &elbv2_kind_tg, "TargetGroupArn");
 }
 
 /* ---- targets: the store --------------------------------------------------------------- */

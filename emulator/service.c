@@ -98,3 +98,21 @@ int64_t dd_single_int(sqlite3_stmt *st, int64_t dflt)
     sqlite3_reset(st);
     return v;
 }
+
+json_t *dd_page(json_t *in, json_t *items, const char *member, const char *limit_member, json_int_t dflt)
+{
+    const char *token = dd_in_str(in, "nextToken");
+    size_t start = token ? strtoul(token, NULL, 10) : 0, total = json_array_size(items);
+    json_int_t limit = dd_in_int(in, limit_member, dflt);
+    if (limit < 1) /* a page of nothing with a token would never end */
+        limit = dflt;
+    json_t *slice = json_array();
+    for (size_t i = start; i < total && json_array_size(slice) < (size_t)limit; i++)
+        json_array_append(slice, json_array_get(items, i));
+    size_t next = start + json_array_size(slice);
+    json_t *out = json_pack("{s:o}", member, slice);
+    if (next < total)
+        json_object_set_new(out, "nextToken", json_sprintf("%zu", next));
+    json_decref(items);
+    return out;
+}

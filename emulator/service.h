@@ -119,6 +119,13 @@ int dd_exec(struct dd_request *r, sqlite3_stmt *st);
 /* The first column of the first row as an integer (or `dflt`); resets `st`. */
 int64_t dd_single_int(sqlite3_stmt *st, int64_t dflt);
 
+/*
+ * One page of an already listed result, for APIs whose nextToken is opaque:
+ * up to input member `limit_member` (or `dflt`) items from the offset the
+ * token carries, as {member: [...], "nextToken": ...}. Steals `items`.
+ */
+json_t *dd_page(json_t *in, json_t *items, const char *member, const char *limit_member, json_int_t dflt);
+
 /* arn:aws:<service>:<region>:<account>:<resource> into `out` (a new malloc'd string). */
 char *dd_arn(const struct dd_request *r, const char *service, const char *resource_fmt, ...)
     __attribute__((format(printf, 3, 4)));

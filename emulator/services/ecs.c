@@ -157,22 +157,6 @@ int ecs_client_error(struct dd_request *r, const char *fmt, ...)
     return rc;
 }
 
-json_t *ecs_page(json_t *in, json_t *items, const char *member, json_int_t dflt_max)
-{
-    const char *token = dd_in_str(in, "nextToken");
-    size_t start = token ? strtoul(token, NULL, 10) : 0, total = json_array_size(items);
-    size_t max = (size_t)dd_in_int(in, "maxResults", dflt_max);
-    json_t *slice = json_array();
-    for (size_t i = start; i < total && json_array_size(slice) < max; i++)
-        json_array_append(slice, json_array_get(items, i));
-    size_t next = start + json_array_size(slice);
-    json_t *out = json_pack("{s:o}", member, slice);
-    if (next < total)
-        json_object_set_new(out, "nextToken", json_sprintf("%zu", next));
-    json_decref(items);
-    return out;
-}
-
 int ecs_tags_check(struct dd_request *r, json_t *tags)
 {
     if (json_array_size(tags) > MAX_TAGS)
@@ -404,7 +388,7 @@ json_t *ecs_op_ListClusters(struct dd_request *r, json_t *in)
     while (sqlite3_step(st) == SQLITE_ROW)
         json_array_append_new(arns, json_string(store_col_text(st, 0)));
     sqlite3_reset(st);
-    return ecs_page(in, arns, "clusterArns", 100);
+    return dd_page(in, arns, "clusterArns", "maxResults", 100);
 }
 
 json_t *ecs_op_DeleteCluster(struct dd_request *r, json_t *in)
@@ -648,7 +632,7 @@ json_t *ecs_op_ListAccountSettings(struct dd_request *r, json_t *in)
                                                principal, "type", own ? "user" : "aws_managed"));
     }
     free(root);
-    return ecs_page(in, items, "settings", 100);
+    return dd_page(in, items, "settings", "maxResults", 100);
 }
 
 /* ---- admin actions -------------------------------------------------------------------------------- */

@@ -65,8 +65,6 @@ int ecs_tags_check(struct dd_request *r, json_t *tags);
 /* Merges `tags` (borrowed, [{key, value}]) into doc["tags"]; removes `keys` when non-NULL. */
 void ecs_tags_merge(json_t *doc, json_t *tags, json_t *keys);
 
-/* A simple offset pager over `items` (stolen): {member: page, nextToken?} (new). */
-json_t *ecs_page(json_t *in, json_t *items, const char *member, json_int_t dflt_max);
 
 /* ---- task definitions (ecs_taskdef.c) --------------------------------------------------------- */
 

@@ -415,7 +415,7 @@ json_t *ecs_op_ListServices(struct dd_request *r, json_t *in)
         json_decref(doc);
     }
     sqlite3_reset(st);
-    return ecs_page(in, arns, "serviceArns", 10);
+    return dd_page(in, arns, "serviceArns", "maxResults", 10);
 }
 
 json_t *ecs_op_DeleteService(struct dd_request *r, json_t *in)

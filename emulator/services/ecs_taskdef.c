@@ -393,7 +393,7 @@ json_t *ecs_op_ListTaskDefinitions(struct dd_request *r, json_t *in)
     while (sqlite3_step(st) == SQLITE_ROW)
         json_array_append_new(arns, json_string(store_col_text(st, 0)));
     sqlite3_reset(st);
-    return ecs_page(in, arns, "taskDefinitionArns", 100);
+    return dd_page(in, arns, "taskDefinitionArns", "maxResults", 100);
 }
 
 json_t *ecs_op_ListTaskDefinitionFamilies(struct dd_request *r, json_t *in)
@@ -408,7 +408,7 @@ json_t *ecs_op_ListTaskDefinitionFamilies(struct dd_request *r, json_t *in)
             json_array_append_new(families, json_string(store_col_text(st, 0)));
     }
     sqlite3_reset(st);
-    return ecs_page(in, families, "families", 100);
+    return dd_page(in, families, "families", "maxResults", 100);
 }
 
 static int set_status(struct dd_request *r, json_t *doc, const char *status)

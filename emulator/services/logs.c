@@ -150,23 +150,6 @@ static void set_int_col(json_t *o, const char *key, sqlite3_stmt *st, int i)
         json_object_set_new(o, key, json_integer(sqlite3_column_int64(st, i)));
 }
 
-/* Describe* listings: `limit` items from the offset in nextToken. Steals `items`. */
-static json_t *page(json_t *in, json_t *items, const char *member, json_int_t dflt_limit)
-{
-    const char *token = dd_in_str(in, "nextToken");
-    size_t start = token ? strtoul(token, NULL, 10) : 0, total = json_array_size(items);
-    size_t limit = (size_t)dd_in_int(in, "limit", dflt_limit);
-    json_t *slice = json_array();
-    for (size_t i = start; i < total && json_array_size(slice) < limit; i++)
-        json_array_append(slice, json_array_get(items, i));
-    size_t next = start + json_array_size(slice);
-    json_t *out = json_pack("{s:o}", member, slice);
-    if (next < total)
-        json_object_set_new(out, "nextToken", json_sprintf("%zu", next));
-    json_decref(items);
-    return out;
-}
-
 /* ---- log groups ----------------------------------------------------------------------------- */
 
 static char *group_arn(struct dd_request *r, const char *name)
@@ -320,7 +303,7 @@ static json_t *describe_log_groups(struct dd_request *r, json_t *in)
     while (sqlite3_step(st) == SQLITE_ROW)
         json_array_append_new(groups, group_json(r, st));
     sqlite3_reset(st);
-    return page(in, groups, "logGroups", DEFAULT_GROUP_LIMIT);
+    return dd_page(in, groups, "logGroups", "limit", DEFAULT_GROUP_LIMIT);
 }
 
 static const int RETENTION_DAYS[] = {1,   3,   5,   7,    14,   30,   60,   90,   120,  150,  180,
@@ -527,7 +510,7 @@ static json_t *describe_log_streams(struct dd_request *r, json_t *in)
         json_array_append_new(streams, stream_json(r, group, st));
     sqlite3_reset(st);
     free(group);
-    return page(in, streams, "logStreams", DEFAULT_GROUP_LIMIT);
+    return dd_page(in, streams, "logStreams", "limit", DEFAULT_GROUP_LIMIT);
 }
 
 /* ---- writing events ---------------------------------------------------------------------------- */

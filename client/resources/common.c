@@ -1,5 +1,6 @@
 /* common.c - helpers every resource driver shares (see resource.h). */
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +45,14 @@ char *rs_physical_name(struct rs_ctx *c, size_t max)
 {
     static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
     char suffix[14], name[512];
-    unsigned seed = (unsigned)time(NULL) ^ (unsigned)getpid() ^ (unsigned)(uintptr_t)c;
+    /* Distinct per call: a replacement made in the same second as its original needs another name. */
+    static atomic_uint calls;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    unsigned seed = (unsigned)now.tv_sec ^ (unsigned)now.tv_nsec ^ (unsigned)getpid() * 2654435761u ^
+                    (atomic_fetch_add(&calls, 1) + 1) * 40503u;
+    for (const char *p = c->logical_id; *p; p++)
+        seed = seed * 31 + (unsigned char)*p;
     for (int i = 0; i < 12; i++)
         suffix[i] = alphabet[rand_r(&seed) % 36];
     suffix[12] = 0;
@@ -81,11 +89,19 @@ json_t *rs_pick(json_t *props, const char *const *keys)
     return out;
 }
 
+bool rs_emulated(const struct rs_ctx *c)
+{
+    return c->aws && (c->aws->endpoint[0] || c->aws->env_endpoint[0]);
+}
+
 int rs_wait(struct rs_ctx *c, const char *what, int (*probe)(struct rs_ctx *c, void *ud), void *ud, int timeout_s)
 {
     struct timespec start, now;
     clock_gettime(CLOCK_MONOTONIC, &start);
-    useconds_t delay = 20000;
+    /* The emulator's fast clock turns AWS seconds into milliseconds: a short, steady poll finds the change
+     * as it happens. Real AWS gets the SDK waiters' manners: back off to their 15 s delay. */
+    bool emulated = rs_emulated(c);
+    long delay_ms = emulated ? 50 : 1000, cap_ms = emulated ? 50 : 15000;
     bool reported = false;
     for (;;) {
         int rc = probe(c, ud);
@@ -97,8 +113,8 @@ int rs_wait(struct rs_ctx *c, const char *what, int (*probe)(struct rs_ctx *c, v
         clock_gettime(CLOCK_MONOTONIC, &now);
         if (now.tv_sec - start.tv_sec > timeout_s)
             return rs_fail(c, "timed out after %d s %s", timeout_s, what);
-        usleep(delay);
-        delay = delay * 2 > 2000000 ? 2000000 : delay * 2;
+        nanosleep(&(struct timespec){delay_ms / 1000, (delay_ms % 1000) * 1000000L}, NULL);
+        delay_ms = delay_ms * 2 > cap_ms ? cap_ms : delay_ms * 2;
     }
 }
 
@@ -124,6 +140,17 @@ static json_t *tag_difference(json_t *tags, json_t *other, bool values)
             json_array_append_new(out, values ? json_incref(t) : json_pack("{sO}", "Key", json_object_get(t, "Key")));
     }
     return out;
+}
+
+void rs_tag_changes(struct rs_ctx *c, json_t *props, json_t **removed, json_t **added)
+{
+    json_t *old = json_object_get(c->old_props, "Tags"), *now = json_object_get(props, "Tags");
+    json_t *gone = tag_difference(old, now, false), *t;
+    size_t i;
+    *removed = json_array();
+    json_array_foreach(gone, i, t) json_array_append(*removed, json_object_get(t, "Key"));
+    json_decref(gone);
+    *added = tag_difference(now, old, true);
 }
 
 int rs_ec2_update_tags(struct rs_ctx *c, const char *id, json_t *props)

@@ -66,10 +66,14 @@ bool rs_changed(struct rs_ctx *c, json_t *props, const char *key);
 /* A copy of `props` keeping only `keys` (NULL-terminated). New reference. */
 json_t *rs_pick(json_t *props, const char *const *keys);
 
+/* Whether calls go to an endpoint given on the command line or in $AWS_ENDPOINT_URL (the emulator). */
+bool rs_emulated(const struct rs_ctx *c);
+
 /*
- * Polls `probe` until it says done (1) or failed (-1), waiting between polls
- * (growing from 50 ms to 2 s) for at most `timeout_s`. `what` is shown as
- * progress ("waiting for available").
+ * Polls `probe` until it says done (1) or failed (-1), for at most
+ * `timeout_s`: every 50 ms against the emulator (its fast clock), else
+ * backing off from 1 s to the SDK waiters' 15 s. `what` is shown as progress
+ * ("waiting for available").
  */
 int rs_wait(struct rs_ctx *c, const char *what, int (*probe)(struct rs_ctx *c, void *ud), void *ud, int timeout_s);
 
@@ -77,5 +81,9 @@ int rs_wait(struct rs_ctx *c, const char *what, int (*probe)(struct rs_ctx *c, v
 json_t *rs_ec2_tag_spec(json_t *tags, const char *resource_type);
 /* EC2: replaces the tags of `id` from c->old_props' Tags to `props`' Tags. */
 int rs_ec2_update_tags(struct rs_ctx *c, const char *id, json_t *props);
+
+/* Tags from c->old_props to `props`: the keys dropped (new array of strings) and the
+ * [{Key, Value}] added or changed (new array). */
+void rs_tag_changes(struct rs_ctx *c, json_t *props, json_t **removed, json_t **added);
 
 #endif

@@ -718,7 +718,7 @@ static int reconcile(struct dd_request *r, json_t *svc, const struct ecs_cluster
     }
     json_decref(l.tasks);
     if (rc == 0 && waiting)
-        rc = ecs_service_poke(r, dd_in_str(svc, "serviceArn"), sim_delay_ms(1000, 15000));
+        rc = ecs_service_poke(r, dd_in_str(svc, "serviceArn"), sim_delay_ms(100, 15000));
     return rc;
 }
 

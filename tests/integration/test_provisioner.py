@@ -13,6 +13,7 @@ import harness  # noqa: E402
 SRC = os.environ.get("DRYDOCK_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
 NETWORK = os.path.join(SRC, "tests", "templates", "network.yaml")
 INVALID = os.path.join(SRC, "tests", "templates", "invalid.yaml")
+FARGATE_WEB = os.path.join(SRC, "tests", "templates", "fargate-web.yaml")
 
 
 def drydock(*args, cwd=None, env=None):
@@ -22,7 +23,9 @@ def drydock(*args, cwd=None, env=None):
                           timeout=300)
 
 
-class ProvisionerTest(harness.EmulatorTest):
+class StackTest(harness.EmulatorTest):
+    """Runs drydock in a fresh directory (its state) against the class's emulator."""
+
     def setUp(self):
         super().setUp()
         self.dir = tempfile.mkdtemp(prefix="drydock-prov-")
@@ -32,6 +35,8 @@ class ProvisionerTest(harness.EmulatorTest):
         self.assertEqual(p.returncode, rc, "drydock %s:\n%s\n%s" % (" ".join(args), p.stdout, p.stderr))
         return p
 
+
+class ProvisionerTest(StackTest):
     def apply(self, template=NETWORK, *extra):
         return self.run_dd("apply", template, "--stack", "net", "--endpoint", self.endpoint, *extra)
 
@@ -172,6 +177,142 @@ class ProvisionerTest(harness.EmulatorTest):
         self.run_dd("apply", NETWORK, "--param", "novalue", rc=2)
         self.run_dd("apply", NETWORK, "--endpoint", "localhost:1", rc=2)
         self.run_dd("nonsense", rc=2)
+
+
+class FargateWebTest(StackTest):
+    """The issue's full stack: VPC, NAT, SG chain, ALB with an IP target group, ECS Fargate service behind it."""
+
+    def web(self, verb, template=FARGATE_WEB, *extra):
+        return self.run_dd(verb, template, "--stack", "web", "--endpoint", self.endpoint, *extra).stdout
+
+    def outputs(self):
+        out = self.run_dd("outputs", "--stack", "web").stdout
+        return dict(line.split(" = ", 1) for line in out.strip().splitlines())
+
+    def service(self, outs):
+        ecs = self.client("ecs")
+        return ecs.describe_services(cluster=outs["ClusterArn"], services=[outs["ServiceName"]])["services"][0]
+
+    def assert_steady(self, svc, desired=2):
+        self.assertEqual(svc["status"], "ACTIVE")
+        self.assertEqual(svc["runningCount"], desired)
+        self.assertEqual(len(svc["deployments"]), 1, svc["deployments"])
+        self.assertEqual(svc["deployments"][0]["status"], "PRIMARY")
+        self.assertEqual(svc["deployments"][0]["rolloutState"], "COMPLETED")
+
+    def assert_healthy(self, tg_arn, count=2):
+        health = self.client("elbv2").describe_target_health(TargetGroupArn=tg_arn)["TargetHealthDescriptions"]
+        self.assertEqual([h["TargetHealth"]["State"] for h in health], ["healthy"] * count, health)
+        self.assertEqual({h["Target"]["Port"] for h in health}, {8000})
+
+    def test_fargate_web_lifecycle(self):
+        self.assertIn("valid (30 resources, 5 parameters, 4 outputs)", self.run_dd("validate", FARGATE_WEB).stdout)
+        self.assertIn("Plan: 30 to add, 0 to change, 0 to replace, 0 to delete.", self.web("plan"))
+
+        # apply: the service reaches a steady state behind a healthy target group
+        out = self.web("apply")
+        self.assertIn("Apply complete: 30 added, 0 changed, 0 replaced, 0 deleted", out)
+        self.assertIn("LoadBalancer (arn:aws:elasticloadbalancing:", out)  # waited for active
+        self.assertRegex(out, r"\+ Service \(AWS::ECS::Service\): created arn:aws:ecs:[^ ]+ \(\d+\.\d+s\)")
+        outs = self.outputs()
+        elbv2 = self.client("elbv2")
+        lb = elbv2.describe_load_balancers()["LoadBalancers"][0]
+        self.assertEqual(outs["LoadBalancerDns"], lb["DNSName"])
+        self.assertEqual((lb["Scheme"], lb["Type"], lb["State"]["Code"]), ("internet-facing", "application", "active"))
+        self.assertEqual(len(lb["AvailabilityZones"]), 2)
+        tg = elbv2.describe_target_groups(LoadBalancerArn=lb["LoadBalancerArn"])["TargetGroups"][0]
+        self.assertEqual((tg["TargetType"], tg["Port"], tg["HealthCheckPath"]), ("ip", 8000, "/health"))
+        self.assertEqual(tg["TargetGroupName"], outs["TargetGroupName"])
+        listener = elbv2.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"][0]
+        self.assertEqual(listener["Port"], 80)
+        self.assertEqual(listener["DefaultActions"][0]["TargetGroupArn"], tg["TargetGroupArn"])
+        svc = self.service(outs)
+        self.assert_steady(svc)
+        self.assertEqual(svc["launchType"], "FARGATE")
+        self.assertEqual(svc["loadBalancers"][0]["targetGroupArn"], tg["TargetGroupArn"])
+        self.assert_healthy(tg["TargetGroupArn"])
+        ecs = self.client("ecs")
+        td = ecs.describe_task_definition(taskDefinition=svc["taskDefinition"])["taskDefinition"]
+        self.assertEqual((td["cpu"], td["memory"], td["networkMode"]), ("256", "512", "awsvpc"))
+        container = td["containerDefinitions"][0]
+        self.assertEqual(container["image"], "public.ecr.aws/docker/library/python:3.12-slim")
+        self.assertEqual(container["secrets"][0]["name"], "SECRET_KEY")
+        self.assertEqual(container["logConfiguration"]["options"]["awslogs-group"], "/ecs/web")
+        cluster = ecs.describe_clusters(clusters=[outs["ClusterArn"]])["clusters"][0]
+        self.assertEqual(sorted(cluster["capacityProviders"]), ["FARGATE", "FARGATE_SPOT"])
+
+        # re-apply: nothing to do, no writes
+        self.assertIn("No changes.", self.web("plan"))
+        out = self.web("apply")
+        self.assertIn("0 added, 0 changed, 0 replaced, 0 deleted", out)
+        self.assertIn(" 0 writes)", out)
+
+        # a new image: a new task definition revision, the service rolls to it in place
+        image = ["--param", "Image=public.ecr.aws/docker/library/python:3.13-slim"]
+        plan = self.web("plan", FARGATE_WEB, *image)
+        self.assertIn("-/+ TaskDefinition (AWS::ECS::TaskDefinition) replace because of: ContainerDefinitions", plan)
+        self.assertIn("~ Service (AWS::ECS::Service)", plan)
+        out = self.web("apply", FARGATE_WEB, *image)
+        self.assertIn("0 added, 1 changed, 1 replaced, 1 deleted", out)
+        rolled = self.service(outs)
+        self.assertNotEqual(rolled["taskDefinition"], svc["taskDefinition"])
+        self.assertTrue(rolled["taskDefinition"].endswith(":2"), rolled["taskDefinition"])
+        self.assert_steady(rolled)
+        td = ecs.describe_task_definition(taskDefinition=rolled["taskDefinition"])["taskDefinition"]
+        self.assertEqual(td["containerDefinitions"][0]["image"], "public.ecr.aws/docker/library/python:3.13-slim")
+        old = ecs.describe_task_definition(taskDefinition=svc["taskDefinition"])["taskDefinition"]
+        self.assertEqual(old["status"], "INACTIVE")
+        self.assert_healthy(tg["TargetGroupArn"])
+
+        # a replacement-only property: the target group's port; the listener and the service follow in place
+        with open(FARGATE_WEB) as f:
+            text = f.read()
+        self.assertIn("      Port: !Ref ContainerPort\n      VpcId", text)
+        path = os.path.join(self.dir, "fargate-web.yaml")
+        with open(path, "w") as f:
+            f.write(text.replace("      Port: !Ref ContainerPort\n      VpcId", "      Port: 8080\n      VpcId"))
+        plan = self.web("plan", path, *image)
+        self.assertIn("-/+ TargetGroup (AWS::ElasticLoadBalancingV2::TargetGroup) replace because of: Port", plan)
+        self.assertIn("~ HttpListener (AWS::ElasticLoadBalancingV2::Listener)", plan)
+        self.assertIn("Plan: 0 to add, 2 to change, 1 to replace, 0 to delete.", plan)
+        out = self.web("apply", path, *image)
+        self.assertIn("0 added, 2 changed, 1 replaced, 1 deleted", out)
+        groups = elbv2.describe_target_groups()["TargetGroups"]
+        self.assertEqual(len(groups), 1)
+        new_tg = groups[0]
+        self.assertNotEqual(new_tg["TargetGroupArn"], tg["TargetGroupArn"])
+        self.assertEqual(new_tg["Port"], 8080)
+        listener = elbv2.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"][0]
+        self.assertEqual(listener["DefaultActions"][0]["TargetGroupArn"], new_tg["TargetGroupArn"])
+        moved = self.service(outs)
+        self.assertEqual(moved["loadBalancers"][0]["targetGroupArn"], new_tg["TargetGroupArn"])
+        self.assert_steady(moved)
+        self.assert_healthy(new_tg["TargetGroupArn"])
+        with self.assertAwsError("TargetGroupNotFound"):
+            elbv2.describe_target_groups(TargetGroupArns=[tg["TargetGroupArn"]])
+
+        # destroy: the service is scaled in and deleted first; nothing is left
+        out = self.run_dd("destroy", "--stack", "web", "--endpoint", self.endpoint).stdout
+        self.assertIn("30 deleted", out)
+        order = [re.search(r"- (\w+)", l).group(1) for l in out.splitlines() if ": deleted (" in l]
+        self.assertLess(order.index("Service"), order.index("HttpListener"))
+        self.assertLess(order.index("Service"), order.index("Cluster"))
+        self.assertLess(order.index("HttpListener"), order.index("TargetGroup"))
+        self.assertLess(order.index("LoadBalancer"), order.index("PublicSubnetA"))
+        clusters = ecs.describe_clusters(clusters=[outs["ClusterArn"]])["clusters"]
+        self.assertTrue(all(c["status"] == "INACTIVE" for c in clusters), clusters)
+        with self.assertAwsError("ClusterNotFoundException"):  # as AWS answers for a deleted cluster
+            ecs.describe_services(cluster=outs["ClusterArn"], services=[outs["ServiceName"]])
+        self.assertEqual(ecs.list_clusters()["clusterArns"], [])
+        self.assertEqual(elbv2.describe_load_balancers()["LoadBalancers"], [])
+        self.assertEqual(elbv2.describe_target_groups()["TargetGroups"], [])
+        self.assertEqual(self.client("ec2").describe_vpcs(
+            Filters=[{"Name": "tag:Name", "Values": ["web-vpc"]}])["Vpcs"], [])
+        self.assertEqual(self.client("ec2").describe_nat_gateways(
+            Filter=[{"Name": "state", "Values": ["available", "pending"]}])["NatGateways"], [])
+        self.assertEqual(self.client("ecs").list_task_definitions(familyPrefix="web-web", status="ACTIVE")
+                         ["taskDefinitionArns"], [])
+        self.assertEqual(self.run_dd("state", "list", "--stack", "web").stdout, "")
 
 
 class EmbeddedTest(unittest.TestCase):

@@ -9,6 +9,7 @@
 
 #include "embedded.h"
 #include "engine.h"
+#include "scenario.h"
 #include "transport.h"
 
 const char CLI_USAGE[] =
@@ -19,6 +20,8 @@ const char CLI_USAGE[] =
     "  outputs [TEMPLATE] [options]      print the stack's Outputs\n"
     "  state list [TEMPLATE] [options]   list the resources the state records\n"
     "  graph TEMPLATE                    print the dependency graph (Graphviz dot)\n"
+    "  run SCENARIO [options]            run a scenario's steps; --junit FILE writes a JUnit XML report,\n"
+    "                                    -v shows the provisioner's output under each step\n"
     "\n"
     "provisioner options:\n"
     "  --stack NAME          stack name (default: the template's base name)\n"
@@ -30,7 +33,7 @@ const char CLI_USAGE[] =
     "  --threads N           resources created in parallel (default 8)\n"
     "  With no endpoint and no AWS configuration the emulator runs embedded for the command.\n";
 
-static const char *const COMMANDS[] = {"validate", "plan", "apply", "destroy", "outputs", "state", "graph", NULL};
+static const char *const COMMANDS[] = {"validate", "plan", "apply", "destroy", "outputs", "state", "graph", "run", NULL};
 
 bool cli_is_provisioner_command(const char *cmd)
 {
@@ -54,6 +57,9 @@ struct cli {
     const char *cmd;
     const char *positional[3];
     int npos;
+    const char *junit;      /* run --junit FILE */
+    bool verbose;           /* run -v */
+    bool state_dir_given;
 };
 
 static int add_param(json_t *params, const char *kv)
@@ -73,12 +79,13 @@ static int parse(struct cli *c, int argc, char **argv)
         {"stack", required_argument, 0, 's'},    {"param", required_argument, 0, 'p'},
         {"endpoint", required_argument, 0, 'e'}, {"region", required_argument, 0, 'r'},
         {"profile", required_argument, 0, 'P'},  {"state-dir", required_argument, 0, 'd'},
-        {"threads", required_argument, 0, 't'},  {0, 0, 0, 0},
+        {"threads", required_argument, 0, 't'},  {"junit", required_argument, 0, 'j'},
+        {"verbose", no_argument, 0, 'v'},        {0, 0, 0, 0},
     };
     int ch;
     optind = 1;
     opterr = 0;
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "v", opts, NULL)) != -1) {
         switch (ch) {
         case 's': c->eo.stack = optarg; break;
         case 'p':
@@ -88,7 +95,12 @@ static int parse(struct cli *c, int argc, char **argv)
         case 'e': c->ao.endpoint = optarg; break;
         case 'r': c->ao.region = optarg; break;
         case 'P': c->ao.profile = optarg; break;
-        case 'd': c->eo.state_dir = optarg; break;
+        case 'd':
+            c->eo.state_dir = optarg;
+            c->state_dir_given = true;
+            break;
+        case 'j': c->junit = optarg; break;
+        case 'v': c->verbose = true; break;
         case 't': {
             int n = atoi(optarg);
             if (n < 1 || n > 64)
@@ -167,6 +179,19 @@ static int with_target(struct cli *c)
     return rc;
 }
 
+/* `run SCENARIO`: the scenario runner picks its own target (see scenario.h). */
+static int run_scenario(struct cli *c)
+{
+    if (c->npos != 1)
+        return usage("%s", c->npos ? "run takes one SCENARIO" : "run needs a SCENARIO");
+    if (json_object_size(c->eo.params) || c->eo.stack)
+        return usage("%s", "run takes no --param or --stack: the scenario names its stacks and parameters");
+    struct scenario_opts so = {.path = c->positional[0], .junit = c->junit,
+                               .state_dir = c->state_dir_given ? c->eo.state_dir : NULL, .ao = c->ao,
+                               .threads = c->eo.threads, .verbose = c->verbose, .out = stdout, .err = stderr};
+    return scenario_run(&so);
+}
+
 int cli_main(int argc, char **argv)
 {
     struct cli c = {.cmd = argv[0]};
@@ -177,9 +202,12 @@ int cli_main(int argc, char **argv)
     c.eo.err = stderr;
     signal(SIGPIPE, SIG_IGN);
     int rc = parse(&c, argc, argv);
-    if (!rc)
+    bool run = strcmp(c.cmd, "run") == 0;
+    if (!rc && run)
+        rc = run_scenario(&c);
+    else if (!rc)
         rc = take_template(&c);
-    if (!rc) {
+    if (!rc && !run) {
         if (strcmp(c.cmd, "validate") == 0)
             rc = engine_validate(&c.eo);
         else if (strcmp(c.cmd, "graph") == 0)

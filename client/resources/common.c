@@ -168,3 +168,47 @@ int rs_ec2_update_tags(struct rs_ctx *c, const char *id, json_t *props)
     json_decref(set);
     return rc;
 }
+
+json_t *rs_first(json_t *out, const char *list)
+{
+    return json_array_get(json_object_get(out, list), 0);
+}
+
+int rs_create_id(struct rs_ctx *c, const char *service, const char *op, json_t *in, const char *container,
+                 bool in_list, const char *id_key, char **id)
+{
+    json_t *out = rs_call(c, service, op, in);
+    json_t *holder = container ? json_object_get(out, container) : out;
+    if (in_list)
+        holder = json_array_get(holder, 0);
+    const char *v = json_string_value(json_object_get(holder, id_key));
+    *id = v ? strdup(v) : NULL;
+    json_decref(out);
+    if (out && !v)
+        return rs_fail(c, "%s returned no %s", op, id_key);
+    return out ? 0 : -1;
+}
+
+int rs_delete_id(struct rs_ctx *c, const char *service, const char *op, const char *id_key)
+{
+    int rc = rs_do(c, service, op, json_pack("{ss}", id_key, c->physical_id));
+    return rc && !rs_gone(c) ? -1 : 0;
+}
+
+json_t *rs_describe_one(struct rs_ctx *c, const char *service, const char *op, const char *ids_key,
+                        const char *list)
+{
+    json_t *out = rs_call(c, service, op, json_pack("{s[s]}", ids_key, c->physical_id));
+    json_t *item = json_incref(rs_first(out, list));
+    json_decref(out);
+    if (out && !item)
+        rs_fail(c, "%s does not find %s", op, c->physical_id);
+    return item;
+}
+
+void rs_attr(struct rs_ctx *c, json_t *item, const char *from, const char *to)
+{
+    json_t *v = json_object_get(item, from);
+    if (v)
+        json_object_set(c->attrs, to, v);
+}

@@ -8,50 +8,6 @@
 #define NONE ((const char *const[]){NULL})
 #define ALL ((const char *const[]){"*", NULL})
 
-/* The first item of out[list] (borrowed), e.g. Vpcs[0]. */
-static json_t *first(json_t *out, const char *list)
-{
-    return json_array_get(json_object_get(out, list), 0);
-}
-
-/* Calls `op` and takes out[key][id_key] as the new physical id. */
-static int create_id(struct rs_ctx *c, const char *op, json_t *in, const char *key, const char *id_key, char **id)
-{
-    json_t *out = rs_call(c, "ec2", op, in);
-    const char *v = json_string_value(json_object_get(key ? json_object_get(out, key) : out, id_key));
-    *id = v ? strdup(v) : NULL;
-    json_decref(out);
-    if (out && !v)
-        return rs_fail(c, "%s returned no %s", op, id_key);
-    return out ? 0 : -1;
-}
-
-/* Deletes with `op` {id_key: physical id}; a resource already gone is deleted. */
-static int delete_id(struct rs_ctx *c, const char *op, const char *id_key)
-{
-    int rc = rs_do(c, "ec2", op, json_pack("{ss}", id_key, c->physical_id));
-    return rc && !rs_gone(c) ? -1 : 0;
-}
-
-/* Describes one resource: `op` with {ids_key: [physical id]}, the first item of `list` (new reference). */
-static json_t *describe_one(struct rs_ctx *c, const char *op, const char *ids_key, const char *list)
-{
-    json_t *out = rs_call(c, "ec2", op, json_pack("{s[s]}", ids_key, c->physical_id));
-    json_t *item = json_incref(first(out, list));
-    json_decref(out);
-    if (out && !item)
-        rs_fail(c, "%s does not find %s", op, c->physical_id);
-    return item;
-}
-
-/* Copies item[from] to c->attrs[to]. */
-static void attr(struct rs_ctx *c, json_t *item, const char *from, const char *to)
-{
-    json_t *v = json_object_get(item, from);
-    if (v)
-        json_object_set(c->attrs, to, v);
-}
-
 /* ---- VPC ----------------------------------------------------------------------------------- */
 
 static int vpc_attributes(struct rs_ctx *c, const char *id, json_t *props, bool only_changed)
@@ -72,18 +28,18 @@ static int vpc_create(struct rs_ctx *c, json_t *props, char **id)
     json_t *in = rs_pick(props, (const char *const[]){"CidrBlock", "InstanceTenancy", "Ipv4IpamPoolId",
                                                        "Ipv4NetmaskLength", NULL});
     json_object_set_new(in, "TagSpecifications", rs_ec2_tag_spec(json_object_get(props, "Tags"), "vpc"));
-    if (create_id(c, "CreateVpc", in, "Vpc", "VpcId", id))
+    if (rs_create_id(c, "ec2", "CreateVpc", in, "Vpc", false, "VpcId", id))
         return -1;
     return vpc_attributes(c, *id, props, false);
 }
 
 static int vpc_read(struct rs_ctx *c, json_t *props)
 {
-    json_t *vpc = describe_one(c, "DescribeVpcs", "VpcIds", "Vpcs");
+    json_t *vpc = rs_describe_one(c, "ec2", "DescribeVpcs", "VpcIds", "Vpcs");
     if (!vpc)
         return -1;
-    attr(c, vpc, "CidrBlock", "CidrBlock");
-    attr(c, vpc, "VpcId", "VpcId");
+    rs_attr(c, vpc, "CidrBlock", "CidrBlock");
+    rs_attr(c, vpc, "VpcId", "VpcId");
     json_t *assoc = json_array(), *x, *v6 = json_array();
     size_t i;
     json_array_foreach(json_object_get(vpc, "CidrBlockAssociationSet"), i, x)
@@ -96,12 +52,12 @@ static int vpc_read(struct rs_ctx *c, json_t *props)
     json_t *sgs = rs_call(c, "ec2", "DescribeSecurityGroups",
                           json_pack("{s[{ss[s]}{ss[s]}]}", "Filters", "Name", "vpc-id", "Values", c->physical_id,
                                     "Name", "group-name", "Values", "default"));
-    attr(c, first(sgs, "SecurityGroups"), "GroupId", "DefaultSecurityGroup");
+    rs_attr(c, rs_first(sgs, "SecurityGroups"), "GroupId", "DefaultSecurityGroup");
     json_decref(sgs);
     json_t *acls = rs_call(c, "ec2", "DescribeNetworkAcls",
                            json_pack("{s[{ss[s]}{ss[s]}]}", "Filters", "Name", "vpc-id", "Values", c->physical_id,
                                      "Name", "default", "Values", "true"));
-    attr(c, first(acls, "NetworkAcls"), "NetworkAclId", "DefaultNetworkAcl");
+    rs_attr(c, rs_first(acls, "NetworkAcls"), "NetworkAclId", "DefaultNetworkAcl");
     json_decref(acls);
     return 0;
 }
@@ -115,7 +71,7 @@ static int vpc_update(struct rs_ctx *c, json_t *props)
 
 static int vpc_remove(struct rs_ctx *c, json_t *props)
 {
-    return delete_id(c, "DeleteVpc", "VpcId");
+    return rs_delete_id(c, "ec2", "DeleteVpc", "VpcId");
 }
 
 static const struct rs_driver vpc = {
@@ -143,20 +99,20 @@ static int subnet_create(struct rs_ctx *c, json_t *props, char **id)
     json_t *in = rs_pick(props, (const char *const[]){"VpcId", "CidrBlock", "AvailabilityZone",
                                                        "AvailabilityZoneId", "Ipv6CidrBlock", NULL});
     json_object_set_new(in, "TagSpecifications", rs_ec2_tag_spec(json_object_get(props, "Tags"), "subnet"));
-    if (create_id(c, "CreateSubnet", in, "Subnet", "SubnetId", id))
+    if (rs_create_id(c, "ec2", "CreateSubnet", in, "Subnet", false, "SubnetId", id))
         return -1;
     return subnet_attributes(c, *id, props, false);
 }
 
 static int subnet_read(struct rs_ctx *c, json_t *props)
 {
-    json_t *s = describe_one(c, "DescribeSubnets", "SubnetIds", "Subnets");
+    json_t *s = rs_describe_one(c, "ec2", "DescribeSubnets", "SubnetIds", "Subnets");
     if (!s)
         return -1;
     static const char *const same[] = {"AvailabilityZone", "AvailabilityZoneId", "CidrBlock", "SubnetId", "VpcId",
                                        "OutpostArn", NULL};
     for (size_t i = 0; same[i]; i++)
-        attr(c, s, same[i], same[i]);
+        rs_attr(c, s, same[i], same[i]);
     json_decref(s);
     return 0;
 }
@@ -170,7 +126,7 @@ static int subnet_update(struct rs_ctx *c, json_t *props)
 
 static int subnet_remove(struct rs_ctx *c, json_t *props)
 {
-    return delete_id(c, "DeleteSubnet", "SubnetId");
+    return rs_delete_id(c, "ec2", "DeleteSubnet", "SubnetId");
 }
 
 static const struct rs_driver subnet = {
@@ -189,7 +145,7 @@ static int igw_create(struct rs_ctx *c, json_t *props, char **id)
 {
     json_t *in = json_object();
     json_object_set_new(in, "TagSpecifications", rs_ec2_tag_spec(json_object_get(props, "Tags"), "internet-gateway"));
-    return create_id(c, "CreateInternetGateway", in, "InternetGateway", "InternetGatewayId", id);
+    return rs_create_id(c, "ec2", "CreateInternetGateway", in, "InternetGateway", false, "InternetGatewayId", id);
 }
 
 static int igw_read(struct rs_ctx *c, json_t *props)
@@ -205,7 +161,7 @@ static int igw_update(struct rs_ctx *c, json_t *props)
 
 static int igw_remove(struct rs_ctx *c, json_t *props)
 {
-    return delete_id(c, "DeleteInternetGateway", "InternetGatewayId");
+    return rs_delete_id(c, "ec2", "DeleteInternetGateway", "InternetGatewayId");
 }
 
 static const struct rs_driver igw = {
@@ -251,17 +207,17 @@ static int eip_create(struct rs_ctx *c, json_t *props, char **id)
 {
     json_t *in = json_pack("{ss}", "Domain", "vpc");
     json_object_set_new(in, "TagSpecifications", rs_ec2_tag_spec(json_object_get(props, "Tags"), "elastic-ip"));
-    return create_id(c, "AllocateAddress", in, NULL, "AllocationId", id);
+    return rs_create_id(c, "ec2", "AllocateAddress", in, NULL, false, "AllocationId", id);
 }
 
 static int eip_read(struct rs_ctx *c, json_t *props)
 {
-    json_t *a = describe_one(c, "DescribeAddresses", "AllocationIds", "Addresses");
+    json_t *a = rs_describe_one(c, "ec2", "DescribeAddresses", "AllocationIds", "Addresses");
     if (!a)
         return -1;
-    attr(c, a, "PublicIp", "Ref");
-    attr(c, a, "PublicIp", "PublicIp");
-    attr(c, a, "AllocationId", "AllocationId");
+    rs_attr(c, a, "PublicIp", "Ref");
+    rs_attr(c, a, "PublicIp", "PublicIp");
+    rs_attr(c, a, "AllocationId", "AllocationId");
     json_decref(a);
     return 0;
 }
@@ -273,7 +229,7 @@ static int eip_update(struct rs_ctx *c, json_t *props)
 
 static int eip_remove(struct rs_ctx *c, json_t *props)
 {
-    return delete_id(c, "ReleaseAddress", "AllocationId");
+    return rs_delete_id(c, "ec2", "ReleaseAddress", "AllocationId");
 }
 
 static const struct rs_driver eip = {
@@ -291,7 +247,7 @@ struct nat_wait {
 static int nat_probe(struct rs_ctx *c, void *ud)
 {
     struct nat_wait *w = ud;
-    json_t *n = describe_one(c, "DescribeNatGateways", "NatGatewayIds", "NatGateways");
+    json_t *n = rs_describe_one(c, "ec2", "DescribeNatGateways", "NatGatewayIds", "NatGateways");
     const char *state = json_string_value(json_object_get(n, "State"));
     int rc = !n ? (strcmp(w->want, "deleted") == 0 ? 1 : -1)
              : !state ? 0
@@ -308,7 +264,7 @@ static int nat_create(struct rs_ctx *c, json_t *props, char **id)
     json_t *in = rs_pick(props, (const char *const[]){"SubnetId", "AllocationId", "ConnectivityType",
                                                        "PrivateIpAddress", NULL});
     json_object_set_new(in, "TagSpecifications", rs_ec2_tag_spec(json_object_get(props, "Tags"), "natgateway"));
-    if (create_id(c, "CreateNatGateway", in, "NatGateway", "NatGatewayId", id))
+    if (rs_create_id(c, "ec2", "CreateNatGateway", in, "NatGateway", false, "NatGatewayId", id))
         return -1;
     struct nat_wait w = {"available"};
     struct rs_ctx probe = *c;
@@ -331,7 +287,7 @@ static int nat_update(struct rs_ctx *c, json_t *props)
 
 static int nat_remove(struct rs_ctx *c, json_t *props)
 {
-    if (delete_id(c, "DeleteNatGateway", "NatGatewayId"))
+    if (rs_delete_id(c, "ec2", "DeleteNatGateway", "NatGatewayId"))
         return -1;
     struct nat_wait w = {"deleted"};
     return rs_wait(c, "waiting for deleted", nat_probe, &w, 900);
@@ -351,7 +307,7 @@ static int rtb_create(struct rs_ctx *c, json_t *props, char **id)
 {
     json_t *in = rs_pick(props, (const char *const[]){"VpcId", NULL});
     json_object_set_new(in, "TagSpecifications", rs_ec2_tag_spec(json_object_get(props, "Tags"), "route-table"));
-    return create_id(c, "CreateRouteTable", in, "RouteTable", "RouteTableId", id);
+    return rs_create_id(c, "ec2", "CreateRouteTable", in, "RouteTable", false, "RouteTableId", id);
 }
 
 static int rtb_read(struct rs_ctx *c, json_t *props)
@@ -367,7 +323,7 @@ static int rtb_update(struct rs_ctx *c, json_t *props)
 
 static int rtb_remove(struct rs_ctx *c, json_t *props)
 {
-    return delete_id(c, "DeleteRouteTable", "RouteTableId");
+    return rs_delete_id(c, "ec2", "DeleteRouteTable", "RouteTableId");
 }
 
 static const struct rs_driver route_table = {
@@ -425,8 +381,8 @@ static const struct rs_driver route = {
 
 static int assoc_create(struct rs_ctx *c, json_t *props, char **id)
 {
-    return create_id(c, "AssociateRouteTable", rs_pick(props, (const char *const[]){"RouteTableId", "SubnetId", NULL}),
-                     NULL, "AssociationId", id);
+    json_t *in = rs_pick(props, (const char *const[]){"RouteTableId", "SubnetId", NULL});
+    return rs_create_id(c, "ec2", "AssociateRouteTable", in, NULL, false, "AssociationId", id);
 }
 
 static int assoc_read(struct rs_ctx *c, json_t *props)
@@ -437,7 +393,7 @@ static int assoc_read(struct rs_ctx *c, json_t *props)
 
 static int assoc_remove(struct rs_ctx *c, json_t *props)
 {
-    return delete_id(c, "DisassociateRouteTable", "AssociationId");
+    return rs_delete_id(c, "ec2", "DisassociateRouteTable", "AssociationId");
 }
 
 static const struct rs_driver subnet_rtb_assoc = {
@@ -540,7 +496,7 @@ static int sg_create(struct rs_ctx *c, json_t *props, char **id)
     if (rs_str(props, "VpcId"))
         json_object_set_new(in, "VpcId", json_string(rs_str(props, "VpcId")));
     json_object_set_new(in, "TagSpecifications", rs_ec2_tag_spec(json_object_get(props, "Tags"), "security-group"));
-    if (create_id(c, "CreateSecurityGroup", in, NULL, "GroupId", id))
+    if (rs_create_id(c, "ec2", "CreateSecurityGroup", in, NULL, false, "GroupId", id))
         return -1;
     json_t *empty = json_object();
     int rc = sync_rules(c, *id, empty, props, false);
@@ -552,11 +508,11 @@ static int sg_create(struct rs_ctx *c, json_t *props, char **id)
 
 static int sg_read(struct rs_ctx *c, json_t *props)
 {
-    json_t *g = describe_one(c, "DescribeSecurityGroups", "GroupIds", "SecurityGroups");
+    json_t *g = rs_describe_one(c, "ec2", "DescribeSecurityGroups", "GroupIds", "SecurityGroups");
     if (!g)
         return -1;
-    attr(c, g, "GroupId", "GroupId");
-    attr(c, g, "VpcId", "VpcId");
+    rs_attr(c, g, "GroupId", "GroupId");
+    rs_attr(c, g, "VpcId", "VpcId");
     json_decref(g);
     return 0;
 }
@@ -571,7 +527,7 @@ static int sg_update(struct rs_ctx *c, json_t *props)
 
 static int sg_remove(struct rs_ctx *c, json_t *props)
 {
-    return delete_id(c, "DeleteSecurityGroup", "GroupId");
+    return rs_delete_id(c, "ec2", "DeleteSecurityGroup", "GroupId");
 }
 
 static const struct rs_driver security_group = {
@@ -590,7 +546,7 @@ static int rule_create(struct rs_ctx *c, json_t *props, char **id, bool egress)
     json_t *out = rs_call(c, "ec2", egress ? "AuthorizeSecurityGroupEgress" : "AuthorizeSecurityGroupIngress", in);
     if (!out)
         return -1;
-    const char *rule_id = rs_str(first(out, "SecurityGroupRules"), "SecurityGroupRuleId");
+    const char *rule_id = rs_str(rs_first(out, "SecurityGroupRules"), "SecurityGroupRuleId");
     *id = strdup(rule_id ? rule_id : rs_str(props, "GroupId"));
     json_decref(out);
     return 0;

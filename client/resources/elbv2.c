@@ -14,49 +14,6 @@
 #define NONE ((const char *const[]){NULL})
 #define ALL ((const char *const[]){"*", NULL})
 
-/* The first item of out[list] (borrowed), e.g. LoadBalancers[0]. */
-static json_t *first(json_t *out, const char *list)
-{
-    return json_array_get(json_object_get(out, list), 0);
-}
-
-/* Calls `op` and takes out[list][0][arn_key] as the new physical id. */
-static int create_arn(struct rs_ctx *c, const char *op, json_t *in, const char *list, const char *arn_key, char **id)
-{
-    json_t *out = rs_call(c, "elbv2", op, in);
-    const char *arn = rs_str(first(out, list), arn_key);
-    *id = arn ? strdup(arn) : NULL;
-    json_decref(out);
-    if (out && !arn)
-        return rs_fail(c, "%s returned no %s", op, arn_key);
-    return out ? 0 : -1;
-}
-
-/* `op` {arn_key: physical id}; a resource already gone is deleted. */
-static int delete_arn(struct rs_ctx *c, const char *op, const char *arn_key)
-{
-    int rc = rs_do(c, "elbv2", op, json_pack("{ss}", arn_key, c->physical_id));
-    return rc && !rs_gone(c) ? -1 : 0;
-}
-
-/* Describes the resource: `op` {ids_key: [physical id]}, the first item of `list` (new reference). */
-static json_t *describe_one(struct rs_ctx *c, const char *op, const char *ids_key, const char *list)
-{
-    json_t *out = rs_call(c, "elbv2", op, json_pack("{s[s]}", ids_key, c->physical_id));
-    json_t *item = json_incref(first(out, list));
-    json_decref(out);
-    if (out && !item)
-        rs_fail(c, "%s does not find %s", op, c->physical_id);
-    return item;
-}
-
-static void attr(struct rs_ctx *c, json_t *item, const char *from, const char *to)
-{
-    json_t *v = json_object_get(item, from);
-    if (v)
-        json_object_set(c->attrs, to, v);
-}
-
 /* The *FullName attributes: the ARN from `marker` on, with or without it
  * ("...:loadbalancer/app/n/id" -> "app/n/id"; "...:targetgroup/n/id" -> "targetgroup/n/id"). */
 static void full_name(struct rs_ctx *c, const char *marker, bool keep_marker, const char *to)
@@ -108,7 +65,7 @@ struct lb_wait {
 static int lb_probe(struct rs_ctx *c, void *ud)
 {
     struct lb_wait *w = ud;
-    json_t *lb = describe_one(c, "DescribeLoadBalancers", "LoadBalancerArns", "LoadBalancers");
+    json_t *lb = rs_describe_one(c, "elbv2", "DescribeLoadBalancers", "LoadBalancerArns", "LoadBalancers");
     if (!lb)
         return !w->want && rs_gone(c) ? 1 : -1;
     const char *state = rs_str(json_object_get(lb, "State"), "Code");
@@ -128,7 +85,7 @@ static int lb_create(struct rs_ctx *c, json_t *props, char **id)
                                                        "Type", "IpAddressType", "CustomerOwnedIpv4Pool", NULL});
     json_object_set_new(in, "Name", json_string(name));
     free(name);
-    if (create_arn(c, "CreateLoadBalancer", in, "LoadBalancers", "LoadBalancerArn", id))
+    if (rs_create_id(c, "elbv2", "CreateLoadBalancer", in, "LoadBalancers", true, "LoadBalancerArn", id))
         return -1;
     struct rs_ctx probe = *c;
     probe.physical_id = *id;
@@ -142,14 +99,14 @@ static int lb_create(struct rs_ctx *c, json_t *props, char **id)
 
 static int lb_read(struct rs_ctx *c, json_t *props)
 {
-    json_t *lb = describe_one(c, "DescribeLoadBalancers", "LoadBalancerArns", "LoadBalancers");
+    json_t *lb = rs_describe_one(c, "elbv2", "DescribeLoadBalancers", "LoadBalancerArns", "LoadBalancers");
     if (!lb)
         return -1;
-    attr(c, lb, "DNSName", "DNSName");
-    attr(c, lb, "CanonicalHostedZoneId", "CanonicalHostedZoneID");
-    attr(c, lb, "LoadBalancerName", "LoadBalancerName");
-    attr(c, lb, "LoadBalancerArn", "LoadBalancerArn");
-    attr(c, lb, "SecurityGroups", "SecurityGroups");
+    rs_attr(c, lb, "DNSName", "DNSName");
+    rs_attr(c, lb, "CanonicalHostedZoneId", "CanonicalHostedZoneID");
+    rs_attr(c, lb, "LoadBalancerName", "LoadBalancerName");
+    rs_attr(c, lb, "LoadBalancerArn", "LoadBalancerArn");
+    rs_attr(c, lb, "SecurityGroups", "SecurityGroups");
     full_name(c, ":loadbalancer/", false, "LoadBalancerFullName");
     json_decref(lb);
     return 0;
@@ -181,7 +138,7 @@ static int lb_update(struct rs_ctx *c, json_t *props)
 
 static int lb_remove(struct rs_ctx *c, json_t *props)
 {
-    if (delete_arn(c, "DeleteLoadBalancer", "LoadBalancerArn"))
+    if (rs_delete_id(c, "elbv2", "DeleteLoadBalancer", "LoadBalancerArn"))
         return -1;
     return rs_wait(c, "waiting for deleted", lb_probe, &(struct lb_wait){NULL}, 1800);
 }
@@ -229,7 +186,7 @@ static int tg_create(struct rs_ctx *c, json_t *props, char **id)
     json_decref(more);
     json_object_set_new(in, "Name", json_string(name));
     free(name);
-    if (create_arn(c, "CreateTargetGroup", in, "TargetGroups", "TargetGroupArn", id))
+    if (rs_create_id(c, "elbv2", "CreateTargetGroup", in, "TargetGroups", true, "TargetGroupArn", id))
         return -1;
     struct rs_ctx made = *c;
     made.physical_id = *id;
@@ -242,12 +199,12 @@ static int tg_create(struct rs_ctx *c, json_t *props, char **id)
 
 static int tg_read(struct rs_ctx *c, json_t *props)
 {
-    json_t *tg = describe_one(c, "DescribeTargetGroups", "TargetGroupArns", "TargetGroups");
+    json_t *tg = rs_describe_one(c, "elbv2", "DescribeTargetGroups", "TargetGroupArns", "TargetGroups");
     if (!tg)
         return -1;
-    attr(c, tg, "TargetGroupArn", "TargetGroupArn");
-    attr(c, tg, "TargetGroupName", "TargetGroupName");
-    attr(c, tg, "LoadBalancerArns", "LoadBalancerArns");
+    rs_attr(c, tg, "TargetGroupArn", "TargetGroupArn");
+    rs_attr(c, tg, "TargetGroupName", "TargetGroupName");
+    rs_attr(c, tg, "LoadBalancerArns", "LoadBalancerArns");
     full_name(c, "targetgroup/", true, "TargetGroupFullName");
     json_decref(tg);
     return 0;
@@ -278,7 +235,7 @@ static int tg_update(struct rs_ctx *c, json_t *props)
  * replacement's cleanup may race a rule or listener being deleted in parallel. */
 static int tg_delete_probe(struct rs_ctx *c, void *ud)
 {
-    if (delete_arn(c, "DeleteTargetGroup", "TargetGroupArn") == 0)
+    if (rs_delete_id(c, "elbv2", "DeleteTargetGroup", "TargetGroupArn") == 0)
         return 1;
     return strcmp(c->err.code, "ResourceInUse") == 0 ? 0 : -1;
 }
@@ -307,7 +264,7 @@ static int listener_create(struct rs_ctx *c, json_t *props, char **id)
 {
     json_t *in = rs_pick(props, LISTENER_KEYS);
     json_object_set(in, "LoadBalancerArn", json_object_get(props, "LoadBalancerArn"));
-    return create_arn(c, "CreateListener", in, "Listeners", "ListenerArn", id);
+    return rs_create_id(c, "elbv2", "CreateListener", in, "Listeners", true, "ListenerArn", id);
 }
 
 static int listener_read(struct rs_ctx *c, json_t *props)
@@ -325,7 +282,7 @@ static int listener_update(struct rs_ctx *c, json_t *props)
 
 static int listener_remove(struct rs_ctx *c, json_t *props)
 {
-    return delete_arn(c, "DeleteListener", "ListenerArn");
+    return rs_delete_id(c, "elbv2", "DeleteListener", "ListenerArn");
 }
 
 static const struct rs_driver listener = {
@@ -342,7 +299,7 @@ static int rule_create(struct rs_ctx *c, json_t *props, char **id)
 {
     json_t *in = rs_pick(props, (const char *const[]){"ListenerArn", "Priority", "Conditions", "Actions", "Tags",
                                                        NULL});
-    return create_arn(c, "CreateRule", in, "Rules", "RuleArn", id);
+    return rs_create_id(c, "elbv2", "CreateRule", in, "Rules", true, "RuleArn", id);
 }
 
 static int rule_read(struct rs_ctx *c, json_t *props)
@@ -370,7 +327,7 @@ static int rule_update(struct rs_ctx *c, json_t *props)
 
 static int rule_remove(struct rs_ctx *c, json_t *props)
 {
-    return delete_arn(c, "DeleteRule", "RuleArn");
+    return rs_delete_id(c, "elbv2", "DeleteRule", "RuleArn");
 }
 
 static const struct rs_driver listener_rule = {

@@ -57,6 +57,20 @@ bool rs_gone(const struct rs_ctx *c);
 /* Records an error of the driver's own and returns -1. */
 int rs_fail(struct rs_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* The first item of out[list] (borrowed), e.g. Vpcs[0]. */
+json_t *rs_first(json_t *out, const char *list);
+/* Calls `op` (input stolen) and takes the new physical id from out[container][id_key], or with
+ * `container` NULL from out[id_key]; with `in_list`, out[container][0][id_key]. New string in *id. */
+int rs_create_id(struct rs_ctx *c, const char *service, const char *op, json_t *in, const char *container,
+                 bool in_list, const char *id_key, char **id);
+/* `op` {id_key: physical id}; a resource already gone counts as deleted. 0 or -1. */
+int rs_delete_id(struct rs_ctx *c, const char *service, const char *op, const char *id_key);
+/* `op` {ids_key: [physical id]}: the first item of out[list] (new reference), or NULL with c->err. */
+json_t *rs_describe_one(struct rs_ctx *c, const char *service, const char *op, const char *ids_key,
+                        const char *list);
+/* Copies item[from] to c->attrs[to] when present. */
+void rs_attr(struct rs_ctx *c, json_t *item, const char *from, const char *to);
+
 /* A CloudFormation-style generated name: stack-LogicalId-RANDOM, at most `max` characters. New string. */
 char *rs_physical_name(struct rs_ctx *c, size_t max);
 /* props[key] as a string (borrowed) or NULL. */

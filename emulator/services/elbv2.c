@@ -743,14 +743,50 @@ json_t *elbv2_op_DescribeAccountLimits(struct dd_request *r, json_t *in)
     return out;
 }
 
+static bool attr_value_ok(const struct elbv2_attr_rule *rules, const char *key, const char *value)
+{
+    if (strstr(key, ".enabled"))
+        return strcmp(value, "true") == 0 || strcmp(value, "false") == 0;
+    for (const struct elbv2_attr_rule *rule = rules; rule->key; rule++) {
+        if (strcmp(rule->key, key) != 0)
+            continue;
+        if (rule->values) {
+            for (const char *const *v = rule->values; *v; v++)
+                if (strcmp(*v, value) == 0)
+                    return true;
+            return false;
+        }
+        char *end;
+        long n = strtol(value, &end, 10);
+        return *value && !*end && n >= rule->min && n <= rule->max;
+    }
+    return true;
+}
+
+/* Checks each changed value: 0, or -1 with ValidationError as AWS words it. */
+static int attr_values_or_err(struct dd_request *r, json_t *changes, const struct elbv2_attr_rule *rules,
+                              const char *what)
+{
+    size_t i;
+    json_t *c;
+    json_array_foreach(changes, i, c)
+    {
+        const char *key = dd_in_str(c, "Key"), *value = dd_in_str(c, "Value") ? dd_in_str(c, "Value") : "";
+        if (key && !attr_value_ok(rules, key, value))
+            return dd_reject(r, 400, "ValidationError", "%s attribute '%s' has an invalid value '%s'", what, key,
+                             value);
+    }
+    return 0;
+}
+
 json_t *elbv2_attrs_modify(struct dd_request *r, json_t *in, const struct elbv2_kind *kind, const char *arn_member,
-                           const char *what, elbv2_values_fn values_ok)
+                           const char *what, const struct elbv2_attr_rule *rules)
 {
     struct elbv2_res res;
     if (elbv2_get_or_err(r, kind, dd_in_str(in, arn_member), &res))
         return NULL;
     json_t *out = NULL, *changes = json_object_get(in, "Attributes");
-    if (elbv2_attrs_apply(r, res.attrs, changes, what) == 0 && values_ok(r, changes) == 0) {
+    if (elbv2_attrs_apply(r, res.attrs, changes, what) == 0 && attr_values_or_err(r, changes, rules, what) == 0) {
         elbv2_res_save(r, &res);
         out = json_pack("{s:o}", "Attributes", elbv2_attrs_list(res.attrs));
     }

@@ -121,12 +121,19 @@ json_t *elbv2_attrs_list(json_t *attrs);
  * keys: 0, or -1 with ValidationError "<what> attribute key '%s' is not recognized". */
 int elbv2_attrs_apply(struct dd_request *r, json_t *attrs, json_t *changes, const char *what);
 
+/* An attribute whose value AWS checks (the rest are free text; every
+ * "*.enabled" key must be true or false). `values` NULL: an integer in [min, max]. */
+struct elbv2_attr_rule {
+    const char *key;
+    long min, max;
+    const char *const *values; /* NULL-terminated, or NULL */
+};
+
 /* Modify*Attributes / Describe*Attributes of the resource named by input member
- * `arn_member`: keys checked by elbv2_attrs_apply, values by `values_ok`
- * (0, or -1 with the error recorded). New reference, or NULL with r->err. */
-typedef int (*elbv2_values_fn)(struct dd_request *r, json_t *changes);
+ * `arn_member`: keys checked by elbv2_attrs_apply, values by `rules` (ending
+ * with a NULL key). New reference, or NULL with r->err. */
 json_t *elbv2_attrs_modify(struct dd_request *r, json_t *in, const struct elbv2_kind *kind, const char *arn_member,
-                           const char *what, elbv2_values_fn values_ok);
+                           const char *what, const struct elbv2_attr_rule *rules);
 json_t *elbv2_attrs_describe(struct dd_request *r, json_t *in, const struct elbv2_kind *kind,
                              const char *arn_member);
 

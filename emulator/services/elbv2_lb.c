@@ -395,31 +395,14 @@ json_t *elbv2_op_DeleteLoadBalancer(struct dd_request *r, json_t *in)
 
 /* ---- attributes ------------------------------------------------------------------------ */
 
-static int lb_attr_values_or_err(struct dd_request *r, json_t *changes)
-{
-    size_t i;
-    json_t *c;
-    json_array_foreach(changes, i, c)
-    {
-        const char *key = dd_in_str(c, "Key"), *value = dd_in_str(c, "Value") ? dd_in_str(c, "Value") : "";
-        bool bad = false;
-        if (strstr(key, ".enabled") && strcmp(value, "true") != 0 && strcmp(value, "false") != 0)
-            bad = true;
-        if (strcmp(key, "idle_timeout.timeout_seconds") == 0) {
-            char *end;
-            long v = strtol(value, &end, 10);
-            bad = *value == '\0' || *end != '\0' || v < 1 || v > 4000;
-        }
-        if (bad)
-            return dd_reject(r, 400, "ValidationError", "Load balancer attribute '%s' has an invalid value '%s'", key,
-                             value);
-    }
-    return 0;
-}
+static const struct elbv2_attr_rule LB_ATTR_RULES[] = {
+    {"idle_timeout.timeout_seconds", 1, 4000, NULL},
+    {NULL, 0, 0, NULL},
+};
 
 json_t *elbv2_op_ModifyLoadBalancerAttributes(struct dd_request *r, json_t *in)
 {
-    return elbv2_attrs_modify(r, in, &elbv2_kind_lb, "LoadBalancerArn", "Load balancer", lb_attr_values_or_err);
+    return elbv2_attrs_modify(r, in, &elbv2_kind_lb, "LoadBalancerArn", "Load balancer", LB_ATTR_RULES);
 }
 
 json_t *elbv2_op_DescribeLoadBalancerAttributes(struct dd_request *r, json_t *in)

@@ -352,35 +352,16 @@ json_t *elbv2_op_DeleteTargetGroup(struct dd_request *r, json_t *in)
     return json_object();
 }
 
-/* Attribute values AWS checks (the rest are free text). */
-static int attr_values_or_err(struct dd_request *r, json_t *changes)
-{
-    size_t i;
-    json_t *c;
-    json_array_foreach(changes, i, c)
-    {
-        const char *key = dd_in_str(c, "Key"), *value = dd_in_str(c, "Value") ? dd_in_str(c, "Value") : "";
-        bool bad = false;
-        if (strstr(key, ".enabled") && strcmp(value, "true") != 0 && strcmp(value, "false") != 0)
-            bad = true;
-        if (strcmp(key, "deregistration_delay.timeout_seconds") == 0) {
-            char *end;
-            long v = strtol(value, &end, 10);
-            bad = *value == '\0' || *end != '\0' || v < 0 || v > 3600;
-        }
-        if (strcmp(key, "load_balancing.algorithm.type") == 0)
-            bad = strcmp(value, "round_robin") != 0 && strcmp(value, "least_outstanding_requests") != 0 &&
-                  strcmp(value, "weighted_random") != 0;
-        if (bad)
-            return dd_reject(r, 400, "ValidationError", "Target group attribute '%s' has an invalid value '%s'", key,
-                             value);
-    }
-    return 0;
-}
+static const struct elbv2_attr_rule TG_ATTR_RULES[] = {
+    {"deregistration_delay.timeout_seconds", 0, 3600, NULL},
+    {"load_balancing.algorithm.type", 0, 0,
+     (const char *const[]){"round_robin", "least_outstanding_requests", "weighted_random", NULL}},
+    {NULL, 0, 0, NULL},
+};
 
 json_t *elbv2_op_ModifyTargetGroupAttributes(struct dd_request *r, json_t *in)
 {
-    return elbv2_attrs_modify(r, in, &elbv2_kind_tg, "TargetGroupArn", "Target group", attr_values_or_err);
+    return elbv2_attrs_modify(r, in, &elbv2_kind_tg, "TargetGroupArn", "Target group", TG_ATTR_RULES);
 }
 
 json_t *elbv2_op_DescribeTargetGroupAttributes(struct dd_request *r, json_t *in)

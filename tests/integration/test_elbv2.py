@@ -260,6 +260,21 @@ class Elbv2Test(harness.EmulatorTest):
         self.assertIn({"Key": "idle_timeout.timeout_seconds", "Value": "120"}, out["Attributes"])
         with self.assertAwsError("ValidationError", message="Load balancer attribute key 'nope' is not recognized"):
             elb.modify_load_balancer_attributes(LoadBalancerArn=arn, Attributes=[{"Key": "nope", "Value": "1"}])
+        for key, value in (("idle_timeout.timeout_seconds", "0"), ("idle_timeout.timeout_seconds", "4001"),
+                           ("idle_timeout.timeout_seconds", "ten"), ("routing.http2.enabled", "yes")):
+            with self.assertAwsError("ValidationError",
+                                     message="Load balancer attribute '%s' has an invalid value '%s'" % (key, value)):
+                elb.modify_load_balancer_attributes(LoadBalancerArn=arn, Attributes=[{"Key": key, "Value": value}])
+        tg = self.tg(n)["TargetGroupArn"]
+        for key, value in (("deregistration_delay.timeout_seconds", "3601"),
+                           ("load_balancing.algorithm.type", "fastest"), ("stickiness.enabled", "on")):
+            with self.assertAwsError("ValidationError",
+                                     message="Target group attribute '%s' has an invalid value '%s'" % (key, value)):
+                elb.modify_target_group_attributes(TargetGroupArn=tg, Attributes=[{"Key": key, "Value": value}])
+        out = elb.modify_target_group_attributes(TargetGroupArn=tg, Attributes=[
+            {"Key": "load_balancing.algorithm.type", "Value": "least_outstanding_requests"},
+            {"Key": "deregistration_delay.timeout_seconds", "Value": "0"}])
+        self.assertIn({"Key": "deregistration_delay.timeout_seconds", "Value": "0"}, out["Attributes"])
         with self.assertAwsError("OperationNotPermitted",
                                  message="Load balancer '%s' cannot be deleted because deletion protection is enabled"
                                  % arn):

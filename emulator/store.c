@@ -35,7 +35,6 @@ static struct {
     char path[4096];
     char tmpdir[1024]; /* set when the state is :memory: */
     bool durable;
-    bool open;
     pthread_mutex_t writer;
     pthread_mutex_t conns_lock;
     struct store_conn *conns;
@@ -171,7 +170,6 @@ int store_open(const char *path, bool durable, char *why, size_t why_len)
     sqlite3_close(db);
     if (rc)
         return -1;
-    store.open = true;
     return 0;
 }
 
@@ -197,7 +195,6 @@ void store_close(void)
         c = next;
     }
     tls_conn = NULL;
-    store.open = false;
     remove_tmpdir();
 }
 

@@ -39,13 +39,3 @@ const struct dd_member *model_member(const struct dd_service_model *svc, const s
     }
     return NULL;
 }
-
-const struct dd_shape *model_error(const struct dd_service_model *svc, const char *code)
-{
-    for (uint32_t i = 0; i < svc->shape_count; i++) {
-        const struct dd_shape *s = &svc->shapes[i];
-        if ((s->flags & DD_SHAPE_EXCEPTION) && strcmp(s->error_code, code) == 0)
-            return s;
-    }
-    return NULL;
-}

@@ -136,7 +136,4 @@ static inline const struct dd_shape *model_shape(const struct dd_service_model *
 const struct dd_member *model_member(const struct dd_service_model *svc, const struct dd_shape *shape,
                                      const char *name);
 
-/* The error shape whose wire code is `code`, or NULL. */
-const struct dd_shape *model_error(const struct dd_service_model *svc, const char *code);
-
 #endif

@@ -495,6 +495,10 @@ static void retire(struct run *r, struct node *n)
 static int fail_node(struct run *r, struct node *n, struct rs_ctx *c, double t0)
 {
     say(r, "  x %s (%s): failed after %.2fs: %s: %s\n", n->id, n->type, t0, c->err.code, c->err.message);
+    pthread_mutex_lock(&r->mu);
+    if (r->o->failure && !r->o->failure->code[0])
+        *r->o->failure = c->err;
+    pthread_mutex_unlock(&r->mu);
     return -1;
 }
 

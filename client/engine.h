@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "../protocol/error.h"
 #include "transport.h"
 
 struct engine_opts {
@@ -22,6 +23,7 @@ struct engine_opts {
     unsigned threads;
     FILE *out;                 /* progress and results */
     FILE *err;                 /* problems */
+    struct dd_error *failure;  /* optional: receives the first failed resource's AWS error (code "" if none) */
 };
 
 int engine_validate(const struct engine_opts *o);

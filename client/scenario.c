@@ -5,7 +5,6 @@
 #include <ftw.h>
 #include <libgen.h>
 #include <limits.h>
-#include <regex.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -301,16 +300,11 @@ static json_t *param_text(json_t *v)
     return s;
 }
 
-/* The provisioner's first failure in its output: "  x Id (Type): failed after 0.01s: Code: Message". */
-static void engine_error(const char *out, const char *err_text, struct dd_error *err)
+/* Why the provisioner failed: its first failed resource's AWS error, else what it printed. */
+static void engine_error(const struct dd_error *failure, const char *err_text, struct dd_error *err)
 {
-    regex_t re;
-    regmatch_t m[3];
-    regcomp(&re, "^  x [^ ]+ \\([^)]*\\): failed after [0-9.]+s: ([A-Za-z0-9._-]+): (.*)$", REG_EXTENDED | REG_NEWLINE);
-    if (out && regexec(&re, out, 3, m, 0) == 0) {
-        char code[96];
-        snprintf(code, sizeof code, "%.*s", (int)(m[1].rm_eo - m[1].rm_so), out + m[1].rm_so);
-        dd_err(err, 400, code, "%.*s", (int)(m[2].rm_eo - m[2].rm_so), out + m[2].rm_so);
+    if (failure->code[0]) {
+        *err = *failure;
     } else if (err_text && strstr(err_text, "the template is invalid")) {
         const char *p = strchr(err_text, '\n');
         dd_err(err, 400, "ValidationError", "%s", p ? p + 1 : err_text);
@@ -320,7 +314,6 @@ static void engine_error(const char *out, const char *err_text, struct dd_error 
     size_t n = strlen(err->message);
     while (n && (err->message[n - 1] == '\n' || err->message[n - 1] == ' '))
         err->message[--n] = 0;
-    regfree(&re);
 }
 
 /* The stack's outputs, flattened to name -> value, from the state. New reference (an object). */
@@ -349,7 +342,8 @@ static void run_engine(struct runner *r, int (*fn)(const struct engine_opts *), 
     eo->state_dir = r->state_dir;
     eo->aws = r->t;
     eo->threads = r->o->threads;
-    struct dd_error ce;
+    struct dd_error ce, failure = {0};
+    eo->failure = &failure;
     if (r->emulator)
         set_clock(r, "real", 0, &ce);
     int rc = fn(eo);
@@ -359,7 +353,7 @@ static void run_engine(struct runner *r, int (*fn)(const struct engine_opts *), 
     fclose(eo->err);
     if (rc) {
         o->failed = true;
-        engine_error(out, err, &o->err);
+        engine_error(&failure, err, &o->err);
     }
     if (asprintf(&o->output, "%s%s", out ? out : "", err ? err : "") < 0)
         o->output = NULL;

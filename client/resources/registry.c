@@ -8,9 +8,10 @@ extern const struct rs_driver *const rs_family_iam[];
 extern const struct rs_driver *const rs_family_logs_ssm[];
 extern const struct rs_driver *const rs_family_elbv2[];
 extern const struct rs_driver *const rs_family_ecs[];
+extern const struct rs_driver *const rs_family_scaling[];
 
 static const struct rs_driver *const *const FAMILIES[] = {
-    rs_family_ec2, rs_family_iam, rs_family_logs_ssm, rs_family_elbv2, rs_family_ecs, NULL,
+    rs_family_ec2, rs_family_iam, rs_family_logs_ssm, rs_family_elbv2, rs_family_ecs, rs_family_scaling, NULL,
 };
 
 const struct rs_driver *rs_find(const char *type)

@@ -686,6 +686,8 @@ static json_t *ecs_admin(struct dd_request *r, const char *action, json_t *param
         return admin_stop_task(r, params);
     if (strcmp(action, "fail-task-definition") == 0)
         return admin_fail_taskdef(r, params);
+    if (strcmp(action, "load") == 0)
+        return ecs_admin_load(r, params);
     return dd_fail(r, 404, "NotFound", "no such admin action: %s", action);
 }
 
@@ -699,6 +701,7 @@ static const struct sim_kind events[] = {
     {ECS_STEP_EVENT, ecs_task_step},
     {ECS_PURGE_EVENT, ecs_task_purge},
     {ECS_RECONCILE_EVENT, ecs_service_reconcile},
+    {ECS_METRICS_EVENT, ecs_service_metrics},
 };
 
 const struct dd_service dd_service_ecs = {

@@ -29,6 +29,7 @@
 #define ECS_STEP_EVENT "ecs.task.step"
 #define ECS_PURGE_EVENT "ecs.task.purge"
 #define ECS_RECONCILE_EVENT "ecs.service.reconcile"
+#define ECS_METRICS_EVENT "ecs.service.metrics"
 
 /* ---- common (ecs.c) --------------------------------------------------------------------------- */
 
@@ -141,6 +142,18 @@ int ecs_service_reconcile(struct dd_request *r, const char *service_arn, json_t 
 int ecs_task_schedule(struct dd_request *r, const char *task_arn, int64_t delay_ms);
 /* The pace-dependent delay of one lifecycle step (ms). */
 int64_t ecs_step_delay(void);
+
+/* CLUSTER and NAME of arn:...:service/CLUSTER/NAME: 0, or -1 when `arn` is not of that form. */
+int ecs_split_service_arn(const char *arn, char cluster[256], char name[256]);
+
+/* ---- metrics and simulated load (ecs_metrics.c) ----------------------------------------------- */
+
+/* Starts the service's per-minute CloudWatch metrics (at the next whole minute). */
+int ecs_metrics_start(struct dd_request *r, const char *service_arn);
+/* The "ecs.service.metrics" event: publishes the minute's datapoints and reschedules. */
+int ecs_service_metrics(struct dd_request *r, const char *service_arn, json_t *payload);
+/* Admin action "load": sets a service's simulated CPU and memory load. */
+json_t *ecs_admin_load(struct dd_request *r, json_t *params);
 
 /* Task store (ecs_task.c): load by ARN (new reference) and save. */
 json_t *ecs_task_load(struct dd_request *r, const char *task_arn);

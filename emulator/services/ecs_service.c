@@ -12,6 +12,7 @@
 
 #include "../sim.h"
 #include "elbv2.h"
+#include "ecs.h"
 #include "ecs_internal.h"
 
 #define MAX_EVENTS 100
@@ -298,7 +299,8 @@ json_t *ecs_op_CreateService(struct dd_request *r, json_t *in)
     if (create_checks(r, in, &c, td, lt) == 0) {
         json_t *svc = service_doc(r, in, &c, td, lt);
         ecs_service_save(r, c.name, svc);
-        if (ecs_service_poke(r, dd_in_str(svc, "serviceArn"), 0) == 0)
+        const char *arn = dd_in_str(svc, "serviceArn");
+        if (ecs_service_poke(r, arn, 0) == 0 && ecs_metrics_start(r, arn) == 0)
             out = json_pack("{s:o}", "service", service_view(r, svc, c.name, true));
         json_decref(svc);
     }
@@ -440,4 +442,53 @@ json_t *ecs_op_DeleteService(struct dd_request *r, json_t *in)
         out = json_pack("{s:o}", "service", service_view(r, svc, c.name, false));
     json_decref(svc);
     return out;
+}
+
+/* ---- for other services (ecs.h) ------------------------------------------------------------------- */
+
+/* The ACTIVE service (cluster, service) or NULL; the cluster's name into c. */
+static json_t *active_service(struct dd_request *r, const char *cluster, const char *service, struct ecs_cluster *c)
+{
+    struct dd_error saved = r->err;
+    if (ecs_cluster_get(r, cluster, c)) {
+        r->err = saved; /* "no such service" is the caller's to word */
+        return NULL;
+    }
+    json_t *svc = ecs_service_load(r, c->name, ecs_basename(service));
+    if (svc && strcmp(dd_in_str(svc, "status"), "ACTIVE") != 0) {
+        json_decref(svc);
+        svc = NULL;
+    }
+    return svc;
+}
+
+int ecs_service_counts(struct dd_request *r, const char *cluster, const char *service, int64_t *desired,
+                       int64_t *running)
+{
+    struct ecs_cluster c;
+    json_t *svc = active_service(r, cluster, service, &c);
+    if (!svc)
+        return 1;
+    int64_t pending;
+    *desired = dd_in_int(svc, "desiredCount", 0);
+    ecs_task_counts(r, c.name, dd_in_str(svc, "serviceName"), NULL, running, &pending);
+    json_decref(svc);
+    return 0;
+}
+
+int ecs_service_set_desired(struct dd_request *r, const char *cluster, const char *service, int64_t desired)
+{
+    struct ecs_cluster c;
+    json_t *svc = active_service(r, cluster, service, &c);
+    if (!svc)
+        return 1;
+    json_object_set_new(svc, "desiredCount", json_integer(desired));
+    json_object_del(svc, "_steady");
+    json_t *primary = json_array_get(json_object_get(svc, "deployments"), 0);
+    json_object_set_new(primary, "desiredCount", json_integer(desired));
+    json_object_set_new(primary, "updatedAt", ecs_time(r->now_ms));
+    ecs_service_save(r, c.name, svc);
+    int rc = ecs_service_poke(r, dd_in_str(svc, "serviceArn"), 0);
+    json_decref(svc);
+    return rc;
 }

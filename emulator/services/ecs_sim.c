@@ -51,7 +51,7 @@ int ecs_task_schedule(struct dd_request *r, const char *task_arn, int64_t delay_
 /* ---- small helpers -------------------------------------------------------------------------------- */
 
 /* "arn:aws:ecs:R:A:service/CLUSTER/NAME" -> cluster and name; 0 or -1. */
-static int split_service_arn(const char *arn, char cluster[256], char name[256])
+int ecs_split_service_arn(const char *arn, char cluster[256], char name[256])
 {
     const char *p = strstr(arn, ":service/");
     if (!p)
@@ -725,7 +725,7 @@ static int reconcile(struct dd_request *r, json_t *svc, const struct ecs_cluster
 int ecs_service_reconcile(struct dd_request *r, const char *service_arn, json_t *payload)
 {
     char cluster[256], name[256];
-    if (split_service_arn(service_arn, cluster, name))
+    if (ecs_split_service_arn(service_arn, cluster, name))
         return 0;
     json_t *svc = ecs_service_load(r, cluster, name);
     struct ecs_cluster c;

@@ -8,6 +8,8 @@ extern const struct dd_service dd_service_logs;
 extern const struct dd_service dd_service_ec2;
 extern const struct dd_service dd_service_ecs;
 extern const struct dd_service dd_service_elbv2;
+extern const struct dd_service dd_service_cloudwatch;
+extern const struct dd_service dd_service_application_autoscaling;
 
 const struct dd_service *const dd_services[] = {
     &dd_service_sts,
@@ -17,5 +19,7 @@ const struct dd_service *const dd_services[] = {
     &dd_service_ec2,
     &dd_service_ecs,
     &dd_service_elbv2,
+    &dd_service_cloudwatch,
+    &dd_service_application_autoscaling,
     NULL,
 };

@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import unittest
+import urllib.error
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
@@ -451,6 +452,50 @@ class EcsTest(harness.EmulatorTest):
         left = [t for t in elb.describe_target_health(TargetGroupArn=tg)["TargetHealthDescriptions"]
                 if t["TargetHealth"]["State"] != "draining"]
         self.assertEqual(left, [])
+
+    # ---- simulated load and the service's CloudWatch metrics -------------------------------------
+
+    def cpu(self, since):
+        """The service's AWS/ECS CPUUtilization datapoints since `since` (epoch s), oldest first."""
+        out = self.client("cloudwatch").get_metric_statistics(
+            Namespace="AWS/ECS", MetricName="CPUUtilization", StartTime=since, EndTime=since + 3600, Period=60,
+            Statistics=["Average", "SampleCount"],
+            Dimensions=[{"Name": "ClusterName", "Value": "main"}, {"Name": "ServiceName", "Value": "web"}])
+        return sorted(out["Datapoints"], key=lambda d: d["Timestamp"])
+
+    def test_load_drives_service_metrics(self):
+        self.world()
+        self.register()
+        self.service(count=2)
+        self.advance(60)
+        self.assertEqual(self.describe()["runningCount"], 2)
+        out = self.emulator.admin("POST", "/_drydock/ecs/load", {"cluster": "main", "service": "web", "cpu": 80,
+                                                                 "memory": 30})
+        self.assertEqual((out["cpu"], out["memory"], out["tasks"]), (80, 30, 2))
+        now = self.emulator.admin("GET", "/_drydock/clock")["now_ms"] // 1000
+        self.advance(180)
+        points = self.cpu(now - 60)
+        self.assertGreaterEqual(len(points), 2)
+        self.assertEqual(points[-1]["Average"], 80.0)
+        self.assertEqual(points[-1]["SampleCount"], 2.0)
+        self.assertEqual(points[-1]["Unit"], "Percent")
+        # The work stays the same: twice the tasks, half the utilization.
+        self.ecs.update_service(cluster="main", service="web", desiredCount=4)
+        self.advance(60)
+        self.assertEqual(self.describe()["runningCount"], 4)
+        mark = self.emulator.admin("GET", "/_drydock/clock")["now_ms"] // 1000
+        self.advance(120)
+        self.assertEqual([p["Average"] for p in self.cpu(mark)][-1], 40.0)
+        memory = self.client("cloudwatch").list_metrics(Namespace="AWS/ECS", MetricName="MemoryUtilization")
+        self.assertEqual(sorted(d["Name"] for d in memory["Metrics"][0]["Dimensions"]), ["ClusterName", "ServiceName"])
+        # bad loads get the admin API's errors
+        for body, code in (({"cluster": "main", "service": "web", "cpu": 150}, "InvalidParameterException"),
+                           ({"cluster": "main", "service": "nope", "cpu": 10}, "ServiceNotFoundException"),
+                           ({"cluster": "main", "cpu": 10}, "InvalidParameterException")):
+            with self.assertRaises(urllib.error.HTTPError) as e:
+                self.emulator.admin("POST", "/_drydock/ecs/load", body)
+            self.assertEqual(e.exception.code, 400)
+            self.assertIn(code, e.exception.read().decode())
 
 
 if __name__ == "__main__":

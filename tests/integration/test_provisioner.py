@@ -14,6 +14,7 @@ SRC = os.environ.get("DRYDOCK_SOURCE_DIR", os.path.join(os.path.dirname(__file__
 NETWORK = os.path.join(SRC, "tests", "templates", "network.yaml")
 INVALID = os.path.join(SRC, "tests", "templates", "invalid.yaml")
 FARGATE_WEB = os.path.join(SRC, "tests", "templates", "fargate-web.yaml")
+ALARM = os.path.join(SRC, "tests", "templates", "alarm.yaml")
 
 
 def drydock(*args, cwd=None, env=None):
@@ -177,6 +178,39 @@ class ProvisionerTest(StackTest):
         self.run_dd("apply", NETWORK, "--param", "novalue", rc=2)
         self.run_dd("apply", NETWORK, "--endpoint", "localhost:1", rc=2)
         self.run_dd("nonsense", rc=2)
+
+    def test_alarm_update_in_place_and_replace(self):
+        def apply(*params):
+            args = []
+            for p in params:
+                args += ["--param", p]
+            return self.run_dd("apply", ALARM, "--stack", "alarm", "--endpoint", self.endpoint, *args).stdout
+
+        cw = self.client("cloudwatch")
+        out = apply()
+        self.assertIn("Apply complete: 1 added", out)
+        alarm = cw.describe_alarms(AlarmNames=["queue-depth-high"])["MetricAlarms"][0]
+        self.assertEqual((alarm["Threshold"], alarm["DatapointsToAlarm"], alarm["TreatMissingData"]),
+                         (80.0, 2, "notBreaching"))
+        self.assertEqual(alarm["Dimensions"], [{"Name": "Queue", "Value": "jobs"}])
+        outs = self.run_dd("outputs", ALARM, "--stack", "alarm", "--endpoint", self.endpoint).stdout
+        self.assertIn(alarm["AlarmArn"], outs)
+        self.assertEqual(cw.list_tags_for_resource(ResourceARN=alarm["AlarmArn"])["Tags"],
+                         [{"Key": "team", "Value": "web"}])
+        # threshold and tags change in place: same alarm, new configuration, tags replaced
+        out = apply("Threshold=120", "Team=platform")
+        self.assertIn("1 changed, 0 replaced", out)
+        again = cw.describe_alarms(AlarmNames=["queue-depth-high"])["MetricAlarms"][0]
+        self.assertEqual(again["Threshold"], 120.0)
+        self.assertEqual(cw.list_tags_for_resource(ResourceARN=again["AlarmArn"])["Tags"],
+                         [{"Key": "team", "Value": "platform"}])
+        # a new name replaces it
+        out = apply("Threshold=120", "Team=platform", "AlarmName=queue-depth-critical")
+        self.assertIn("0 changed, 1 replaced", out)
+        names = [a["AlarmName"] for a in cw.describe_alarms(AlarmNamePrefix="queue-depth")["MetricAlarms"]]
+        self.assertEqual(names, ["queue-depth-critical"])
+        self.run_dd("destroy", ALARM, "--stack", "alarm", "--endpoint", self.endpoint)
+        self.assertEqual(cw.describe_alarms(AlarmNamePrefix="queue-depth")["MetricAlarms"], [])
 
 
 class FargateWebTest(StackTest):

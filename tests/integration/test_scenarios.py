@@ -51,8 +51,8 @@ class EmbeddedTest(unittest.TestCase):
 
     def test_scenarios_present(self):
         names = {os.path.basename(s) for s in SCENARIOS}
-        self.assertTrue({"network.yaml", "alb-one-subnet.yaml", "fargate-web.yaml", "secrets-missing.yaml"} <= names,
-                        names)
+        self.assertTrue({"network.yaml", "alb-one-subnet.yaml", "fargate-web.yaml", "secrets-missing.yaml",
+                         "fargate-autoscale.yaml", "step-scaling.yaml"} <= names, names)
 
     def test_network(self):
         p = self.check_passes(os.path.join(SRC, "scenarios", "network.yaml"))
@@ -66,6 +66,13 @@ class EmbeddedTest(unittest.TestCase):
 
     def test_secrets_missing(self):
         self.check_passes(os.path.join(SRC, "scenarios", "secrets-missing.yaml"))
+
+    def test_fargate_autoscale(self):
+        p = self.check_passes(os.path.join(SRC, "scenarios", "fargate-autoscale.yaml"))
+        self.assertRegex(p.stdout, r"the service scales out to 4 running tasks +ok")
+
+    def test_step_scaling(self):
+        self.check_passes(os.path.join(SRC, "scenarios", "step-scaling.yaml"))
 
     def test_failing_scenario(self):
         p = run(FAILING, "--junit", self.report, cwd=self.dir)

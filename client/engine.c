@@ -477,6 +477,8 @@ static void record(struct run *r, size_t i, const char *physical, json_t *props,
     json_t *entry = json_pack("{sssssOsOsosb}", "Type", n->type, "PhysicalId", physical, "Properties", props,
                               "Attributes", attrs, "DependsOn", dep_names(r, i), "Retain",
                               policy && strcmp(policy, "Retain") == 0);
+    if (policy) /* a driver may act on it when deleting (an RDS instance's final snapshot) */
+        json_object_set_new(entry, "DeletionPolicy", json_string(policy));
     state_put(r->st, r->stack, n->id, entry);
     pthread_mutex_lock(&r->mu);
     json_decref(n->entry);
@@ -580,8 +582,9 @@ static int delete_node(void *ud, size_t i)
     }
     say(r, "  - %s (%s): deleting\n", d->ids[i], type);
     struct rs_ctx c = {.aws = r->o->aws, .stack = r->stack, .logical_id = d->ids[i],
-                       .physical_id = json_string_value(json_object_get(e, "PhysicalId")), .progress = progress,
-                       .ud = r};
+                       .physical_id = json_string_value(json_object_get(e, "PhysicalId")),
+                       .deletion_policy = json_string_value(json_object_get(e, "DeletionPolicy")),
+                       .progress = progress, .ud = r};
     if (!drv) {
         dd_err(&c.err, 400, "ValidationError", "unsupported resource type %s", type);
         return fail_node(r, &(struct node){.id = d->ids[i], .type = type}, &c, 0);

@@ -190,25 +190,24 @@ cleanup:
     return out;
 }
 
-/* Decodes strict base64 (length a multiple of 4). Returns the byte count or -1. */
-static long decode_base64(const char *text, unsigned char **out)
+long crypto_base64_decode(const char *text, size_t len, unsigned char **out)
 {
-    size_t tlen = strlen(text);
-    if (tlen == 0 || tlen % 4 != 0 || tlen > (size_t)1 << 31)
+    *out = NULL;
+    if (len % 4 != 0 || len > (size_t)1 << 31)
         return -1;
-    *out = malloc(tlen / 4 * 3 + 1);
+    *out = malloc(len / 4 * 3 + 1);
     if (!*out)
-        return -1;
-    int n = EVP_DecodeBlock(*out, (const unsigned char *)text, (int)tlen);
+        abort();
+    int n = len ? EVP_DecodeBlock(*out, (const unsigned char *)text, (int)len) : 0;
     if (n < 0) {
         free(*out);
         *out = NULL;
         return -1;
     }
     /* EVP_DecodeBlock counts the padding as zero bytes */
-    if (text[tlen - 1] == '=')
+    if (len && text[len - 1] == '=')
         n--;
-    if (text[tlen - 2] == '=')
+    if (len > 1 && text[len - 2] == '=')
         n--;
     return n;
 }
@@ -218,7 +217,7 @@ void *crypto_open(const char *sealed, const char *aad, size_t *len)
     if (!g_ready || !sealed || strncmp(sealed, PREFIX, PREFIX_LEN) != 0)
         return NULL;
     unsigned char *raw = NULL;
-    long raw_len = decode_base64(sealed + PREFIX_LEN, &raw);
+    long raw_len = crypto_base64_decode(sealed + PREFIX_LEN, strlen(sealed + PREFIX_LEN), &raw);
     if (raw_len < IV_LEN + TAG_LEN) {
         free(raw);
         return NULL;

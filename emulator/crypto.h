@@ -18,4 +18,8 @@ char *crypto_seal(const void *plain, size_t len, const char *aad);
 /* Opens a sealed string: new NUL-terminated plaintext (length in *len), or NULL if tampered. */
 void *crypto_open(const char *sealed, const char *aad, size_t *len);
 
+/* Decodes strict base64 (`len` a multiple of 4, padding respected) into a new buffer in
+ * *out: the byte count (0 for ""), or -1 when `text` is not base64. */
+long crypto_base64_decode(const char *text, size_t len, unsigned char **out);
+
 #endif

@@ -46,6 +46,18 @@ void dd_random_hex(char *out, size_t n)
     out[n] = '\0';
 }
 
+void dd_uuid(char out[37])
+{
+    char hex[33];
+    dd_random_hex(hex, 32);
+    snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
+}
+
+json_t *dd_time(int64_t ms)
+{
+    return ms % 1000 ? json_real((double)ms / 1000.0) : json_integer(ms / 1000);
+}
+
 const char *dd_in_str(json_t *in, const char *key)
 {
     return json_string_value(json_object_get(in, key));

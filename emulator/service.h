@@ -133,6 +133,13 @@ char *dd_arn(const struct dd_request *r, const char *service, const char *resour
 /* A random lowercase hex id of `n` characters (n < 64) into out (n+1 bytes). */
 void dd_random_hex(char *out, size_t n);
 
+/* A random UUID (8-4-4-4-12 lowercase hex) into out. */
+void dd_uuid(char out[37]);
+
+/* A clock time in ms as the codecs' timestamp form, epoch seconds (new reference):
+ * an integer when whole, else a real. */
+json_t *dd_time(int64_t ms);
+
 /* The registered services, NULL-terminated (emulator/services/services.c). */
 extern const struct dd_service *const dd_services[];
 

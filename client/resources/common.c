@@ -212,3 +212,21 @@ void rs_attr(struct rs_ctx *c, json_t *item, const char *from, const char *to)
     if (v)
         json_object_set(c->attrs, to, v);
 }
+
+int rs_update_tags(struct rs_ctx *c, const struct rs_tagging *t, const char *arn, json_t *props)
+{
+    if (!rs_changed(c, props, "Tags"))
+        return 0;
+    json_t *removed, *added;
+    rs_tag_changes(c, props, &removed, &added);
+    json_t *target = t->arn_list ? json_pack("[s]", arn) : json_string(arn);
+    int rc = 0;
+    if (json_array_size(removed))
+        rc = rs_do(c, t->service, t->untag_op, json_pack("{sOsO}", t->arn_key, target, t->keys_key, removed));
+    if (!rc && json_array_size(added))
+        rc = rs_do(c, t->service, t->tag_op, json_pack("{sOsO}", t->arn_key, target, t->tags_key, added));
+    json_decref(target);
+    json_decref(removed);
+    json_decref(added);
+    return rc;
+}

@@ -32,22 +32,8 @@ static json_t *list_or_empty(json_t *props, const char *key)
     return v ? json_incref(v) : json_array();
 }
 
-/* Tags of the resource `arn`: UntagResource what went, TagResource what came. */
-static int update_tags(struct rs_ctx *c, const char *arn, json_t *props)
-{
-    if (!rs_changed(c, props, "Tags"))
-        return 0;
-    json_t *removed, *added;
-    rs_tag_changes(c, props, &removed, &added);
-    int rc = 0;
-    if (json_array_size(removed))
-        rc = rs_do(c, "ecs", "UntagResource", json_pack("{sssO}", "resourceArn", arn, "tagKeys", removed));
-    if (!rc && json_array_size(added))
-        rc = rs_do(c, "ecs", "TagResource", json_pack("{sssO}", "resourceArn", arn, "tags", added));
-    json_decref(removed);
-    json_decref(added);
-    return rc;
-}
+static const struct rs_tagging TAGGING = {"ecs", "UntagResource", "TagResource", "resourceArn", false, "tagKeys",
+                                         "tags"};
 
 /* Whether the error says the call should simply be tried again shortly. */
 static bool busy(const struct rs_ctx *c, const char *const *codes)
@@ -118,7 +104,7 @@ static int cluster_update(struct rs_ctx *c, json_t *props)
     if (!rs_changed(c, props, "Tags"))
         return 0;
     json_t *cl = cluster_describe(c);
-    int rc = cl ? update_tags(c, rs_str(cl, "clusterArn"), props) : -1;
+    int rc = cl ? rs_update_tags(c, &TAGGING, rs_str(cl, "clusterArn"), props) : -1;
     json_decref(cl);
     return rc;
 }
@@ -357,7 +343,7 @@ static int service_update(struct rs_ctx *c, json_t *props)
         json_decref(in);
     else if (rs_do(c, "ecs", "UpdateService", in))
         return -1;
-    if (update_tags(c, c->physical_id, props))
+    if (rs_update_tags(c, &TAGGING, c->physical_id, props))
         return -1;
     return any ? service_wait(c, props, false) : 0;
 }

@@ -29,22 +29,7 @@ static char *name_of(struct rs_ctx *c, json_t *props, const char *key)
     return rs_str(props, key) ? strdup(rs_str(props, key)) : rs_physical_name(c, 32);
 }
 
-/* Tags: RemoveTags what went, AddTags what came. */
-static int update_tags(struct rs_ctx *c, json_t *props)
-{
-    if (!rs_changed(c, props, "Tags"))
-        return 0;
-    json_t *removed, *added;
-    rs_tag_changes(c, props, &removed, &added);
-    int rc = 0;
-    if (json_array_size(removed))
-        rc = rs_do(c, "elbv2", "RemoveTags", json_pack("{s[s]sO}", "ResourceArns", c->physical_id, "TagKeys", removed));
-    if (!rc && json_array_size(added))
-        rc = rs_do(c, "elbv2", "AddTags", json_pack("{s[s]sO}", "ResourceArns", c->physical_id, "Tags", added));
-    json_decref(removed);
-    json_decref(added);
-    return rc;
-}
+static const struct rs_tagging TAGGING = {"elbv2", "RemoveTags", "AddTags", "ResourceArns", true, "TagKeys", "Tags"};
 
 /* LoadBalancerAttributes / TargetGroupAttributes [{Key, Value}] -> `op` {arn_key: arn, Attributes}. */
 static int set_attributes(struct rs_ctx *c, const char *op, const char *arn_key, const char *arn, json_t *props,
@@ -133,7 +118,7 @@ static int lb_update(struct rs_ctx *c, json_t *props)
     if (rs_changed(c, props, "LoadBalancerAttributes") &&
         set_attributes(c, "ModifyLoadBalancerAttributes", "LoadBalancerArn", arn, props, "LoadBalancerAttributes"))
         return -1;
-    return update_tags(c, props);
+    return rs_update_tags(c, &TAGGING, c->physical_id, props);
 }
 
 static int lb_remove(struct rs_ctx *c, json_t *props)
@@ -228,7 +213,7 @@ static int tg_update(struct rs_ctx *c, json_t *props)
     json_t *was = json_object_get(c->old_props, "Targets"), *now = json_object_get(props, "Targets");
     if (targets_missing(c, "DeregisterTargets", was, now) || targets_missing(c, "RegisterTargets", now, was))
         return -1;
-    return update_tags(c, props);
+    return rs_update_tags(c, &TAGGING, c->physical_id, props);
 }
 
 /* Deletes the group once nothing uses it: a listener updated away from it lets go at once, but its

@@ -22,6 +22,7 @@ struct rs_ctx {
     const char *physical_id; /* read, update, remove: the resource's id */
     json_t *old_props;       /* update: the properties as last applied (borrowed) */
     json_t *attrs;           /* read: the object to fill with "Ref" and Fn::GetAtt attributes (borrowed) */
+    const char *deletion_policy; /* remove: the resource's DeletionPolicy ("Delete", "Snapshot"), NULL if none */
     struct dd_error err;     /* the AWS error of a failed call */
     /* Reports a long step ("waiting for available"); may be NULL. */
     void (*progress)(struct rs_ctx *c, const char *status);
@@ -99,5 +100,18 @@ int rs_ec2_update_tags(struct rs_ctx *c, const char *id, json_t *props);
 /* Tags from c->old_props to `props`: the keys dropped (new array of strings) and the
  * [{Key, Value}] added or changed (new array). */
 void rs_tag_changes(struct rs_ctx *c, json_t *props, json_t **removed, json_t **added);
+
+/* How a service tags a resource by ARN: its untag and tag operations and their members. */
+struct rs_tagging {
+    const char *service;
+    const char *untag_op, *tag_op;   /* "UntagResource", "TagResource" */
+    const char *arn_key;             /* "resourceArn" */
+    bool arn_list;                   /* the ARN goes in a list (ELBv2's ResourceArns) */
+    const char *keys_key, *tags_key; /* "tagKeys", "tags" */
+};
+
+/* Moves the tags of `arn` from c->old_props' Tags to `props`' (nothing when they are the same):
+ * untags the keys that went, tags what came or changed. 0 or -1. */
+int rs_update_tags(struct rs_ctx *c, const struct rs_tagging *t, const char *arn, json_t *props);
 
 #endif

@@ -23,6 +23,9 @@ static const char *const ALARM_MEMBERS[] = {
     "Metrics", "ThresholdMetricId", NULL,
 };
 
+static const struct rs_tagging TAGGING = {"cloudwatch", "UntagResource", "TagResource", "ResourceARN", false, "TagKeys",
+                                         "Tags"};
+
 static json_t *alarm_input(const char *name, json_t *props)
 {
     json_t *in = rs_pick(props, ALARM_MEMBERS);
@@ -68,21 +71,7 @@ static int alarm_update(struct rs_ctx *c, json_t *props)
     if (!rs_changed(c, props, "Tags"))
         return 0;
     char *arn = alarm_arn(c);
-    if (!arn)
-        return -1;
-    json_t *removed, *added;
-    rs_tag_changes(c, props, &removed, &added);
-    json_t *keys = json_array(), *t;
-    size_t i;
-    json_array_foreach(removed, i, t) json_array_append(keys, json_object_get(t, "Key"));
-    int rc = 0;
-    if (json_array_size(keys))
-        rc = rs_do(c, "cloudwatch", "UntagResource", json_pack("{s:s, s:O}", "ResourceARN", arn, "TagKeys", keys));
-    if (rc == 0 && json_array_size(added))
-        rc = rs_do(c, "cloudwatch", "TagResource", json_pack("{s:s, s:O}", "ResourceARN", arn, "Tags", added));
-    json_decref(keys);
-    json_decref(removed);
-    json_decref(added);
+    int rc = arn ? rs_update_tags(c, &TAGGING, arn, props) : -1;
     free(arn);
     return rc;
 }

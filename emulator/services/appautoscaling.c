@@ -92,18 +92,6 @@ int64_t aas_col_int(sqlite3_stmt *st, int i)
     return sqlite3_column_type(st, i) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, i);
 }
 
-void aas_uuid(char out[37])
-{
-    char hex[33];
-    dd_random_hex(hex, 32);
-    snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
-}
-
-json_t *aas_time(int64_t ms)
-{
-    return ms % 1000 ? json_real((double)ms / 1000.0) : json_integer(ms / 1000);
-}
-
 int aas_invalid(struct dd_request *r, const char *fmt, ...)
 {
     char msg[1024];
@@ -223,7 +211,7 @@ int aas_capacity(struct dd_request *r, const struct aas_target *t, int64_t *capa
 static int activity_add(struct dd_request *r, const struct aas_key *k, int64_t capacity, const char *cause)
 {
     char id[37], desc[96], msg[160];
-    aas_uuid(id);
+    dd_uuid(id);
     snprintf(desc, sizeof desc, "Setting desired count to %" PRId64 ".", capacity);
     snprintf(msg, sizeof msg, "Successfully set desired count to %" PRId64 ". Change successfully fulfilled by ecs.",
              capacity);
@@ -307,7 +295,7 @@ static json_t *target_json(const struct aas_target *t)
 {
     return json_pack("{s:s, s:s, s:s, s:I, s:I, s:s, s:o, s:{s:b, s:b, s:b}}", "ServiceNamespace", t->ns, "ResourceId",
                      t->rid, "ScalableDimension", t->dim, "MinCapacity", (json_int_t)t->min, "MaxCapacity",
-                     (json_int_t)t->max, "RoleARN", t->role, "CreationTime", aas_time(t->created_ms), "SuspendedState",
+                     (json_int_t)t->max, "RoleARN", t->role, "CreationTime", dd_time(t->created_ms), "SuspendedState",
                      "DynamicScalingInSuspended", t->susp_in, "DynamicScalingOutSuspended", t->susp_out,
                      "ScheduledScalingSuspended", t->susp_sched);
 }
@@ -422,11 +410,11 @@ json_t *aas_op_DescribeScalingActivities(struct dd_request *r, json_t *in)
             json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "ServiceNamespace", store_col_text(st, 0),
                       "ResourceId", store_col_text(st, 1), "ScalableDimension", store_col_text(st, 2), "ActivityId",
                       store_col_text(st, 3), "Description", store_col_text(st, 4), "Cause", store_col_text(st, 5),
-                      "StatusCode", store_col_text(st, 6), "StartTime", aas_time(sqlite3_column_int64(st, 8)));
+                      "StatusCode", store_col_text(st, 6), "StartTime", dd_time(sqlite3_column_int64(st, 8)));
         if (store_col_text(st, 7))
             json_object_set_new(a, "StatusMessage", json_string(store_col_text(st, 7)));
         if (sqlite3_column_type(st, 9) != SQLITE_NULL)
-            json_object_set_new(a, "EndTime", aas_time(sqlite3_column_int64(st, 9)));
+            json_object_set_new(a, "EndTime", dd_time(sqlite3_column_int64(st, 9)));
         json_array_append_new(items, a);
     }
     sqlite3_reset(st);

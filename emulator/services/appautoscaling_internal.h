@@ -74,12 +74,6 @@ sqlite3_stmt *aas_stmt(struct dd_request *r, const char *sql, const struct aas_k
 /* An integer column, -1 when NULL (absent times and capacities). */
 int64_t aas_col_int(sqlite3_stmt *st, int i);
 
-/* A random UUID (8-4-4-4-12 lowercase hex) into out. */
-void aas_uuid(char out[37]);
-
-/* A clock time in ms as the codecs' timestamp (epoch seconds, new reference). */
-json_t *aas_time(int64_t ms);
-
 /* One page of `items` (stolen) as {member: [...], "NextToken": ...}, MaxResults default 50. */
 json_t *aas_page(json_t *in, json_t *items, const char *member);
 

@@ -98,7 +98,7 @@ static json_t *policy_json(const struct policy *p)
                           p->target.dim, "PolicyType", p->type,
                           strcmp(p->type, "StepScaling") == 0 ? "StepScalingPolicyConfiguration"
                                                               : "TargetTrackingScalingPolicyConfiguration",
-                          p->config, "CreationTime", aas_time(p->created_ms));
+                          p->config, "CreationTime", dd_time(p->created_ms));
     if (p->alarms)
         json_object_set(o, "Alarms", p->alarms);
     return o;
@@ -240,7 +240,7 @@ static int alarm_put(struct dd_request *r, const char *policy_arn, const struct 
                      double threshold, json_t *alarms)
 {
     char uuid[37], name[2048], arn[512];
-    aas_uuid(uuid);
+    dd_uuid(uuid);
     snprintf(name, sizeof name, "TargetTracking-%s-%s-%s", k->rid, high ? "AlarmHigh" : "AlarmLow", uuid);
     int periods = high ? 3 : 15;
     json_t *in = json_deep_copy(metric);
@@ -324,7 +324,7 @@ json_t *aas_op_PutScalingPolicy(struct dd_request *r, json_t *in)
     if (exists)
         snprintf(arn, sizeof arn, "%s", old.arn);
     else {
-        aas_uuid(uuid);
+        dd_uuid(uuid);
         char *a = dd_arn(r, "autoscaling", "scalingPolicy:%s:resource/%s/%s:policyName/%s", uuid, k.ns, k.rid, name);
         snprintf(arn, sizeof arn, "%s", a);
         free(a);

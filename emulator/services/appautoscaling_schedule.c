@@ -448,7 +448,7 @@ static json_t *action_json(const struct action *a)
     json_t *o =
         json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:{}, s:o}", "ScheduledActionName", a->name, "ScheduledActionARN",
                   a->arn, "ServiceNamespace", a->target.ns, "Schedule", a->schedule, "ResourceId", a->target.rid,
-                  "ScalableDimension", a->target.dim, "ScalableTargetAction", "CreationTime", aas_time(a->created_ms));
+                  "ScalableDimension", a->target.dim, "ScalableTargetAction", "CreationTime", dd_time(a->created_ms));
     json_t *sta = json_object_get(o, "ScalableTargetAction");
     if (a->min >= 0)
         json_object_set_new(sta, "MinCapacity", json_integer(a->min));
@@ -457,9 +457,9 @@ static json_t *action_json(const struct action *a)
     if (a->timezone[0])
         json_object_set_new(o, "Timezone", json_string(a->timezone));
     if (a->start_ms >= 0)
-        json_object_set_new(o, "StartTime", aas_time(a->start_ms));
+        json_object_set_new(o, "StartTime", dd_time(a->start_ms));
     if (a->end_ms >= 0)
-        json_object_set_new(o, "EndTime", aas_time(a->end_ms));
+        json_object_set_new(o, "EndTime", dd_time(a->end_ms));
     return o;
 }
 
@@ -540,7 +540,7 @@ json_t *aas_op_PutScheduledAction(struct dd_request *r, json_t *in)
         memset(&a, 0, sizeof a);
         a.target = t;
         snprintf(a.name, sizeof a.name, "%s", name);
-        aas_uuid(uuid);
+        dd_uuid(uuid);
         char *arn = dd_arn(r, "autoscaling", "scheduledAction:%s:resource/%s/%s:scheduledActionName/%s", uuid, k.ns,
                            k.rid, name);
         snprintf(a.arn, sizeof a.arn, "%s", arn);

@@ -90,11 +90,6 @@ static const char SQL_DELETE_DASHBOARD[] = "DELETE FROM cw_dashboard WHERE accou
 
 /* ---- small helpers -------------------------------------------------------------------------- */
 
-json_t *cw_time(int64_t ms)
-{
-    return ms % 1000 ? json_real((double)ms / 1000.0) : json_integer(ms / 1000);
-}
-
 int64_t cw_in_time(json_t *in, const char *key)
 {
     json_t *v = json_object_get(in, key);
@@ -601,7 +596,7 @@ static json_t *get_metric_statistics(struct dd_request *r, json_t *in)
         return NULL;
     }
     for (size_t k = 0; k < n; k++) {
-        json_t *dp = json_pack("{s:o, s:s}", "Timestamp", cw_time(b[k].ts_ms), "Unit", unit ? unit : b[k].unit);
+        json_t *dp = json_pack("{s:o, s:s}", "Timestamp", dd_time(b[k].ts_ms), "Unit", unit ? unit : b[k].unit);
         double x;
         json_array_foreach(stats, i, v)
         {
@@ -1142,7 +1137,7 @@ static json_t *get_metric_data(struct dd_request *r, json_t *in)
         size_t before = skip > total ? (skip - total < s->n ? skip - total : s->n) : 0, taken = 0;
         for (size_t k = before; k < s->n && left > 0; k++, left--, taken++) {
             const struct cw_point *p = &s->p[descending ? s->n - 1 - k : k];
-            json_array_append_new(ts, cw_time(p->ts_ms));
+            json_array_append_new(ts, dd_time(p->ts_ms));
             json_array_append_new(vals, json_real(p->value));
         }
         total += s->n;
@@ -1305,7 +1300,7 @@ static json_t *list_dashboards(struct dd_request *r, json_t *in)
         char *arn = dashboard_arn(r, store_col_text(st, 0));
         json_array_append_new(entries, json_pack("{s:s, s:s, s:o, s:I}", "DashboardName", store_col_text(st, 0),
                                                  "DashboardArn", arn, "LastModified",
-                                                 cw_time(sqlite3_column_int64(st, 1)), "Size",
+                                                 dd_time(sqlite3_column_int64(st, 1)), "Size",
                                                  (json_int_t)sqlite3_column_int64(st, 2)));
         free(arn);
     }

@@ -469,8 +469,8 @@ static int alarm_transition(struct dd_request *r, json_t *doc, const char *state
     } else {
         json_object_del(doc, "StateReasonData");
     }
-    json_object_set_new(doc, "StateUpdatedTimestamp", cw_time(r->now_ms));
-    json_object_set_new(doc, "StateTransitionedTimestamp", cw_time(r->now_ms));
+    json_object_set_new(doc, "StateUpdatedTimestamp", dd_time(r->now_ms));
+    json_object_set_new(doc, "StateTransitionedTimestamp", dd_time(r->now_ms));
     int rc = history_add(r, name, alarm_type(doc), "StateUpdate",
                          json_pack("{s:s, s:o, s:o}", "version", "1.0", "oldState", old, "newState", new),
                          "Alarm updated from %s to %s", old_state, state);
@@ -945,7 +945,7 @@ static int alarm_store(struct dd_request *r, json_t *in, const char *type, const
             json_object_set_new(doc, lists[i], json_array());
     if (type == METRIC_ALARM && json_object_get(doc, "MetricName") && !json_object_get(doc, "Dimensions"))
         json_object_set_new(doc, "Dimensions", json_array());
-    json_object_set_new(doc, "AlarmConfigurationUpdatedTimestamp", cw_time(r->now_ms));
+    json_object_set_new(doc, "AlarmConfigurationUpdatedTimestamp", dd_time(r->now_ms));
 
     const char *old_type;
     json_t *old = alarm_load(r, name, &old_type);
@@ -965,8 +965,8 @@ static int alarm_store(struct dd_request *r, json_t *in, const char *type, const
     } else {
         json_object_set_new(doc, "StateValue", json_string("INSUFFICIENT_DATA"));
         json_object_set_new(doc, "StateReason", json_string("Unchecked: Initial alarm creation"));
-        json_object_set_new(doc, "StateUpdatedTimestamp", cw_time(r->now_ms));
-        json_object_set_new(doc, "StateTransitionedTimestamp", cw_time(r->now_ms));
+        json_object_set_new(doc, "StateUpdatedTimestamp", dd_time(r->now_ms));
+        json_object_set_new(doc, "StateTransitionedTimestamp", dd_time(r->now_ms));
         rc = history_add(r, name, type, "ConfigurationUpdate",
                          json_pack("{s:s, s:s, s:o}", "version", "1.0", "type", "Create", "createdAlarm",
                                    history_config(doc)),
@@ -1102,7 +1102,7 @@ json_t *cw_set_alarm_state(struct dd_request *r, json_t *in)
         json_object_set_new(doc, "StateReason", json_string(dd_in_str(in, "StateReason")));
         if (data_text)
             json_object_set_new(doc, "StateReasonData", json_string(data_text));
-        json_object_set_new(doc, "StateUpdatedTimestamp", cw_time(r->now_ms));
+        json_object_set_new(doc, "StateUpdatedTimestamp", dd_time(r->now_ms));
         rc = alarm_save(r, doc, type);
         json_decref(data);
     } else {
@@ -1291,7 +1291,7 @@ json_t *cw_describe_alarm_history(struct dd_request *r, json_t *in)
             break;
         }
         json_array_append_new(items, json_pack("{s:s, s:s, s:o, s:s, s:s, s:s}", "AlarmName", store_col_text(st, 0),
-                                               "AlarmType", type, "Timestamp", cw_time(sqlite3_column_int64(st, 3)),
+                                               "AlarmType", type, "Timestamp", dd_time(sqlite3_column_int64(st, 3)),
                                                "HistoryItemType", store_col_text(st, 2), "HistorySummary",
                                                store_col_text(st, 4), "HistoryData", store_col_text(st, 5)));
     }

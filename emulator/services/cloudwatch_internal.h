@@ -82,8 +82,6 @@ int cw_queries_check(struct dd_request *r, json_t *queries, const char *member);
 /* Checks a period the way metric queries need it (1, 5, 10, 30 or a multiple of 60). */
 int cw_period_check(struct dd_request *r, const char *param, int64_t period_s);
 
-/* Epoch seconds (the codecs' timestamp form) of a clock time in ms (new reference). */
-json_t *cw_time(int64_t ms);
 /* A timestamp input member in ms (0 when absent). */
 int64_t cw_in_time(json_t *in, const char *key);
 /* "2024-04-16T08:42:00.000+0000", AWS's form inside JSON documents. */

@@ -24,6 +24,10 @@ struct ec2_subnet_info {
 /* Fills `out` for `subnet_id`: 0, or 1 when there is no such subnet (no error recorded). */
 int ec2_subnet_info(struct dd_request *r, const char *subnet_id, struct ec2_subnet_info *out);
 
+/* The account's default VPC (created on first use, as EC2 does) into vpc_id ("" when the
+ * account has none) and its subnets' ids appended to `subnet_ids`. 0 or -1 (r->err). */
+int ec2_default_vpc_subnets(struct dd_request *r, char vpc_id[64], json_t *subnet_ids);
+
 /* Whether the VPC exists. */
 bool ec2_vpc_exists(struct dd_request *r, const char *vpc_id);
 

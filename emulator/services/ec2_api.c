@@ -23,6 +23,23 @@ int ec2_subnet_info(struct dd_request *r, const char *subnet_id, struct ec2_subn
     return 0;
 }
 
+static int collect_id(struct dd_request *r, struct ec2_res *res, void *ids)
+{
+    (void)r;
+    json_array_append_new(ids, json_string(res->id));
+    return 0;
+}
+
+int ec2_default_vpc_subnets(struct dd_request *r, char vpc_id[64], json_t *subnet_ids)
+{
+    if (ec2_ensure_defaults(r))
+        return -1;
+    ec2_default_vpc(r, vpc_id);
+    if (vpc_id[0])
+        ec2_each(r, &ec2_kind_subnet, "vpc_id", vpc_id, collect_id, subnet_ids);
+    return 0;
+}
+
 bool ec2_vpc_exists(struct dd_request *r, const char *vpc_id)
 {
     struct ec2_res vpc;

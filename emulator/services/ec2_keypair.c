@@ -16,6 +16,7 @@
 #include <openssl/x509.h>
 
 #include "../protocol/buf.h"
+#include "../crypto.h"
 #include "ec2_internal.h"
 
 static const struct ec2_filter_def key_filters[] = {
@@ -55,24 +56,6 @@ static char *base64(const unsigned char *d, size_t n)
         abort();
     EVP_EncodeBlock((unsigned char *)out, d, (int)n);
     return out;
-}
-
-/* Decodes base64 (padding respected) into a new buffer; -1 if invalid. */
-static int unbase64(const char *s, unsigned char **out, size_t *len)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n % 4)
-        return -1;
-    *out = malloc(n);
-    if (!*out)
-        abort();
-    int got = EVP_DecodeBlock(*out, (const unsigned char *)s, (int)n);
-    if (got < 0) {
-        free(*out);
-        return -1;
-    }
-    *len = (size_t)got - (s[n - 1] == '=') - (s[n - 2] == '=');
-    return 0;
 }
 
 static void digest(const char *md, const unsigned char *d, size_t n, unsigned char *out, unsigned *out_len)
@@ -238,9 +221,12 @@ static int import_key(const char *text, struct keypair *kp, const char **type)
     if (sscanf(text, "%31s %8191s", kind, b64) != 2)
         return -1;
     unsigned char *blob;
-    size_t len;
-    if (unbase64(b64, &blob, &len))
+    long decoded = crypto_base64_decode(b64, strlen(b64), &blob);
+    if (decoded <= 0) {
+        free(blob);
         return -1;
+    }
+    size_t len = (size_t)decoded;
     const unsigned char *p = blob, *end = blob + len, *name;
     size_t nl;
     int rc = -1;
@@ -329,16 +315,16 @@ json_t *ec2_op_ImportKeyPair(struct dd_request *r, json_t *in)
     struct keypair kp = {0};
     struct ec2_res res = {0};
     unsigned char *text = NULL;
-    size_t len = 0;
     const char *type = NULL;
     json_t *out = NULL;
-    if (unbase64(material ? material : "", &text, &len) == 0) {
-        char *line = strndup((const char *)text, len);
+    long len = crypto_base64_decode(material ? material : "", material ? strlen(material) : 0, &text);
+    if (len > 0) {
+        char *line = strndup((const char *)text, (size_t)len);
         if (import_key(line, &kp, &type))
             type = NULL;
         free(line);
-        free(text);
     }
+    free(text);
     if (!type)
         dd_fail(r, 400, "InvalidKey.Format", "Key is not in valid OpenSSH public key format");
     else if (store_key(r, in, dd_in_str(in, "KeyName"), type, &kp, &res) == 0)

@@ -97,18 +97,6 @@ const char *ecs_basename(const char *ref)
     return slash ? slash + 1 : ref;
 }
 
-void ecs_uuid(char out[37])
-{
-    char hex[33];
-    dd_random_hex(hex, 32);
-    snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
-}
-
-json_t *ecs_time(int64_t ms)
-{
-    return ms % 1000 ? json_real((double)ms / 1000.0) : json_integer(ms / 1000);
-}
-
 json_t *ecs_public(json_t *doc)
 {
     if (json_is_object(doc)) {

@@ -45,12 +45,6 @@ int ecs_cluster_get(struct dd_request *r, const char *ref, struct ecs_cluster *o
 /* The part of an ARN (or name) after its last '/' (borrowed from `ref`). */
 const char *ecs_basename(const char *ref);
 
-/* Epoch seconds (the codecs' timestamp form) of a clock time in ms (new reference). */
-json_t *ecs_time(int64_t ms);
-
-/* A random UUID (8-4-4-4-12 lowercase hex) into out. */
-void ecs_uuid(char out[37]);
-
 /* The cluster's defaultCapacityProviderStrategy (new reference, [] when none). */
 json_t *ecs_cluster_strategy(struct dd_request *r, const char *cluster);
 
@@ -65,7 +59,6 @@ int ecs_client_error(struct dd_request *r, const char *fmt, ...) __attribute__((
 int ecs_tags_check(struct dd_request *r, json_t *tags);
 /* Merges `tags` (borrowed, [{key, value}]) into doc["tags"]; removes `keys` when non-NULL. */
 void ecs_tags_merge(json_t *doc, json_t *tags, json_t *keys);
-
 
 /* ---- task definitions (ecs_taskdef.c) --------------------------------------------------------- */
 

@@ -67,9 +67,9 @@ void ecs_service_event(struct dd_request *r, json_t *svc, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    ecs_uuid(uuid);
+    dd_uuid(uuid);
     json_t *events = json_object_get(svc, "events");
-    json_array_insert_new(events, 0, json_pack("{s:s, s:o, s:s}", "id", uuid, "createdAt", ecs_time(r->now_ms),
+    json_array_insert_new(events, 0, json_pack("{s:s, s:o, s:s}", "id", uuid, "createdAt", dd_time(r->now_ms),
                                                "message", msg));
     while (json_array_size(events) > MAX_EVENTS)
         json_array_remove(events, json_array_size(events) - 1);
@@ -204,8 +204,8 @@ static json_t *new_deployment(struct dd_request *r, json_t *svc, const char *td_
     snprintf(id, sizeof id, "ecs-svc/%llu", n);
     json_t *d = json_pack("{s:s, s:s, s:s, s:I, s:i, s:i, s:i, s:o, s:o, s:s, s:s}", "id", id, "status", "PRIMARY",
                           "taskDefinition", td_arn, "desiredCount", dd_in_int(svc, "desiredCount", 0), "pendingCount",
-                          0, "runningCount", 0, "failedTasks", 0, "createdAt", ecs_time(r->now_ms), "updatedAt",
-                          ecs_time(r->now_ms), "rolloutState", "IN_PROGRESS", "launchType",
+                          0, "runningCount", 0, "failedTasks", 0, "createdAt", dd_time(r->now_ms), "updatedAt",
+                          dd_time(r->now_ms), "rolloutState", "IN_PROGRESS", "launchType",
                           dd_in_str(svc, "launchType") ? dd_in_str(svc, "launchType") : "FARGATE");
     json_object_set_new(d, "rolloutStateReason", json_sprintf("ECS deployment %s in progress.", id));
     if (json_object_get(svc, "capacityProviderStrategy")) {
@@ -246,7 +246,7 @@ static json_t *service_doc(struct dd_request *r, json_t *in, const struct ecs_cl
                             "pendingCount", 0, "taskDefinition", dd_in_str(td, "taskDefinitionArn"),
                             "deploymentConfiguration",
                             deployment_config(json_object_get(in, "deploymentConfiguration"), NULL), "deployments",
-                            "events", "createdAt", ecs_time(r->now_ms), "placementConstraints", "placementStrategy",
+                            "events", "createdAt", dd_time(r->now_ms), "placementConstraints", "placementStrategy",
                             "schedulingStrategy", "REPLICA", "deploymentController", "type", "ECS", "createdBy",
                             r->caller_arn ? r->caller_arn : "", "enableECSManagedTags",
                             dd_in_bool(in, "enableECSManagedTags"), "propagateTags",
@@ -364,7 +364,7 @@ json_t *ecs_op_UpdateService(struct dd_request *r, json_t *in)
         ecs_service_deploy(r, svc);
     json_t *primary = json_array_get(json_object_get(svc, "deployments"), 0);
     json_object_set(primary, "desiredCount", json_object_get(svc, "desiredCount"));
-    json_object_set_new(primary, "updatedAt", ecs_time(r->now_ms));
+    json_object_set_new(primary, "updatedAt", dd_time(r->now_ms));
     ecs_service_save(r, c.name, svc);
     json_t *out = NULL;
     if (ecs_service_poke(r, dd_in_str(svc, "serviceArn"), 0) == 0)
@@ -486,7 +486,7 @@ int ecs_service_set_desired(struct dd_request *r, const char *cluster, const cha
     json_object_del(svc, "_steady");
     json_t *primary = json_array_get(json_object_get(svc, "deployments"), 0);
     json_object_set_new(primary, "desiredCount", json_integer(desired));
-    json_object_set_new(primary, "updatedAt", ecs_time(r->now_ms));
+    json_object_set_new(primary, "updatedAt", dd_time(r->now_ms));
     ecs_service_save(r, c.name, svc);
     int rc = ecs_service_poke(r, dd_in_str(svc, "serviceArn"), 0);
     json_decref(svc);

@@ -4,10 +4,11 @@
  *
  * A task walks PROVISIONING -> PENDING (its ENI attached) -> ACTIVATING (the
  * checks AWS makes before a container starts: roles, secrets, log group;
- * images pulled) -> RUNNING (targets registered). Asked to stop, it walks
- * DEACTIVATING (targets deregistered) -> STOPPING (containers exit) ->
- * DEPROVISIONING -> STOPPED (ENI released); a task that never ran goes
- * straight to DEPROVISIONING. Stopped tasks are purged an hour later.
+ * images pulled, those in drydock's ECR looked up) -> RUNNING (targets
+ * registered). Asked to stop, it walks DEACTIVATING (targets deregistered)
+ * -> STOPPING (containers exit) -> DEPROVISIONING -> STOPPED (ENI released);
+ * a task that never ran goes straight to DEPROVISIONING. Stopped tasks are
+ * purged an hour later.
  *
  * The scheduler ("ecs.service.reconcile") runs whenever something changed:
  * it keeps desiredCount tasks of the PRIMARY deployment, rolls older
@@ -21,6 +22,7 @@
 
 #include "../sim.h"
 #include "ec2.h"
+#include "ecr.h"
 #include "ecs_internal.h"
 #include "elbv2.h"
 #include "iam.h"
@@ -209,6 +211,20 @@ static int check_secrets(json_t *td, struct dd_request *r, char *why, size_t len
     return -1;
 }
 
+/* Images in drydock's ECR (the task's account and region) must be there; others are not checked. */
+static int check_images(json_t *td, struct dd_request *r, char *why, size_t len)
+{
+    size_t i;
+    json_t *def;
+    json_array_foreach(json_object_get(td, "containerDefinitions"), i, def)
+    {
+        const char *image = dd_in_str(def, "image");
+        if (image && ecr_image_resolve(r, image, why, len) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* 0 when the task may start, else -1 with AWS's stoppedReason in `why`. */
 static int start_checks(struct dd_request *r, json_t *t, json_t *td, char *why, size_t len)
 {
@@ -220,6 +236,8 @@ static int start_checks(struct dd_request *r, json_t *t, json_t *td, char *why, 
                            "specified log group does not exist. : exit status 1");
         return -1;
     }
+    if (check_images(td, r, why, len))
+        return -1;
     char *fail = ecs_taskdef_failure(r, dd_in_str(t, "taskDefinitionArn"));
     if (fail) {
         snprintf(why, len, "%s", fail);
@@ -323,7 +341,7 @@ static void fail_start(struct dd_request *r, json_t *t, const char *why)
     json_object_set_new(t, "desiredStatus", json_string("STOPPED"));
     json_object_set_new(t, "stopCode", json_string("TaskFailedToStart"));
     json_object_set_new(t, "stoppedReason", json_string(why));
-    json_object_set_new(t, "stoppingAt", ecs_time(r->now_ms));
+    json_object_set_new(t, "stoppingAt", dd_time(r->now_ms));
     containers_set(t, "STOPPED");
     set_status(t, "DEPROVISIONING");
 }
@@ -343,7 +361,7 @@ static void step_start(struct dd_request *r, json_t *t, const char *last)
         if (!td || start_checks(r, t, td, why, sizeof why)) {
             fail_start(r, t, td ? why : "TaskDefinition not found.");
         } else {
-            json_object_set_new(t, "pullStartedAt", ecs_time(r->now_ms));
+            json_object_set_new(t, "pullStartedAt", dd_time(r->now_ms));
             set_status(t, "ACTIVATING");
         }
         json_decref(td);
@@ -351,10 +369,10 @@ static void step_start(struct dd_request *r, json_t *t, const char *last)
     }
     if (strcmp(last, "ACTIVATING") == 0) {
         json_t *td = taskdef_of(r, t);
-        json_object_set_new(t, "pullStoppedAt", ecs_time(r->now_ms));
-        json_object_set_new(t, "startedAt", ecs_time(r->now_ms));
+        json_object_set_new(t, "pullStoppedAt", dd_time(r->now_ms));
+        json_object_set_new(t, "startedAt", dd_time(r->now_ms));
         json_object_set_new(t, "connectivity", json_string("CONNECTED"));
-        json_object_set_new(t, "connectivityAt", ecs_time(r->now_ms));
+        json_object_set_new(t, "connectivityAt", dd_time(r->now_ms));
         containers_set(t, "RUNNING");
         set_status(t, "RUNNING");
         log_line(r, t, td, "started");
@@ -405,13 +423,13 @@ static void step_stop(struct dd_request *r, json_t *t, const char *last)
         exit_containers(t);
         log_line(r, t, td, "stopped");
         json_decref(td);
-        json_object_set_new(t, "executionStoppedAt", ecs_time(r->now_ms));
+        json_object_set_new(t, "executionStoppedAt", dd_time(r->now_ms));
         set_status(t, "STOPPING");
     } else if (strcmp(last, "DEPROVISIONING") == 0) {
         release_eni(r, t);
-        json_object_set_new(t, "stoppedAt", ecs_time(r->now_ms));
+        json_object_set_new(t, "stoppedAt", dd_time(r->now_ms));
         if (!json_object_get(t, "executionStoppedAt"))
-            json_object_set_new(t, "executionStoppedAt", ecs_time(r->now_ms));
+            json_object_set_new(t, "executionStoppedAt", dd_time(r->now_ms));
         json_object_set_new(t, "connectivity", json_string("DISCONNECTED"));
         set_status(t, "STOPPED");
         count_failure(r, t);
@@ -594,7 +612,7 @@ static void circuit_breaker(struct dd_request *r, json_t *svc, int64_t n)
     const char *name = dd_in_str(svc, "serviceName");
     json_object_set_new(p, "rolloutState", json_string("FAILED"));
     json_object_set_new(p, "rolloutStateReason", json_string("ECS deployment circuit breaker: tasks failed to start."));
-    json_object_set_new(p, "updatedAt", ecs_time(r->now_ms));
+    json_object_set_new(p, "updatedAt", dd_time(r->now_ms));
     ecs_service_event(r, svc, "(service %s) (deployment %s) deployment failed: tasks failed to start.", name,
                       dd_in_str(p, "id"));
     json_t *stable = json_object_get(svc, "_stable");
@@ -655,7 +673,7 @@ static bool settle(struct dd_request *r, json_t *svc, struct live *l, int64_t n,
     if (strcmp(dd_in_str(p, "rolloutState"), "IN_PROGRESS") == 0) {
         json_object_set_new(p, "rolloutState", json_string("COMPLETED"));
         json_object_set_new(p, "rolloutStateReason", json_sprintf("ECS deployment %s completed.", pid));
-        json_object_set_new(p, "updatedAt", ecs_time(r->now_ms));
+        json_object_set_new(p, "updatedAt", dd_time(r->now_ms));
         ecs_service_event(r, svc, "(service %s) (deployment %s) deployment completed.", name, pid);
         json_object_set_new(svc, "_stable", json_pack("{s:s, s:s}", "id", pid, "taskDefinition",
                                                       dd_in_str(p, "taskDefinition")));

@@ -187,7 +187,7 @@ static json_t *containers_for(struct dd_request *r, const struct ecs_launch *l, 
     json_array_foreach(json_object_get(l->taskdef, "containerDefinitions"), i, def)
     {
         char uuid[37];
-        ecs_uuid(uuid);
+        dd_uuid(uuid);
         char *carn = dd_arn(r, "ecs", "container/%s/%s/%s", l->cluster->name, task_id, uuid);
         json_t *c = json_pack("{s:s, s:s, s:s, s:s, s:s, s:[], s:[], s:s, s:s}", "containerArn", carn, "taskArn",
                               task_arn, "name", dd_in_str(def, "name"), "image", dd_in_str(def, "image"),
@@ -215,7 +215,7 @@ static void attach_network(struct dd_request *r, json_t *task, json_t *aws)
     struct ec2_subnet_info info;
     ec2_subnet_info(r, subnet, &info);
     char uuid[37];
-    ecs_uuid(uuid);
+    dd_uuid(uuid);
     json_object_set_new(task, "attachments",
                         json_pack("[{s:s, s:s, s:s, s:[{s:s, s:s}]}]", "id", uuid, "type", "ElasticNetworkInterface",
                                   "status", "PRECREATED", "details", "name", "subnetId", "value", subnet));
@@ -232,7 +232,7 @@ static json_t *new_task_doc(struct dd_request *r, const struct ecs_launch *l, co
     json_t *t = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:i, s:[], s:o, s:b, s:s}", "taskArn", arn,
                           "clusterArn", l->cluster->arn, "taskDefinitionArn", dd_in_str(td, "taskDefinitionArn"),
                           "launchType", l->launch_type, "group", l->group, "lastStatus", "PROVISIONING", "createdAt",
-                          ecs_time(r->now_ms), "desiredStatus", "RUNNING", "healthStatus", "UNKNOWN", "version", 1,
+                          dd_time(r->now_ms), "desiredStatus", "RUNNING", "healthStatus", "UNKNOWN", "version", 1,
                           "attachments", "containers", containers_for(r, l, arn, id), "enableExecuteCommand", 0,
                           "platformFamily", "Linux");
     if (dd_in_str(td, "cpu"))
@@ -320,7 +320,7 @@ int ecs_task_stop(struct dd_request *r, const char *task_arn, const char *stop_c
     json_object_set_new(t, "desiredStatus", json_string("STOPPED"));
     json_object_set_new(t, "stopCode", json_string(stop_code));
     json_object_set_new(t, "stoppedReason", json_string(reason));
-    json_object_set_new(t, "stoppingAt", ecs_time(r->now_ms));
+    json_object_set_new(t, "stoppingAt", dd_time(r->now_ms));
     json_object_set_new(t, "version", json_integer(dd_in_int(t, "version", 1) + 1));
     if (exit_code >= 0)
         mark_exit(t, exit_code);

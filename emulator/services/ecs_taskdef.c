@@ -327,7 +327,7 @@ json_t *ecs_op_RegisterTaskDefinition(struct dd_request *r, json_t *in)
     json_object_set_new(td, "revision", json_integer(rev));
     json_object_set_new(td, "status", json_string("ACTIVE"));
     json_object_set_new(td, "compatibilities", compat);
-    json_object_set_new(td, "registeredAt", ecs_time(r->now_ms));
+    json_object_set_new(td, "registeredAt", dd_time(r->now_ms));
     json_object_set_new(td, "registeredBy", json_string(r->caller_arn ? r->caller_arn : ""));
     json_object_set_new(td, "requiresAttributes", json_array());
     if (!json_object_get(td, "volumes"))
@@ -436,7 +436,7 @@ json_t *ecs_op_DeregisterTaskDefinition(struct dd_request *r, json_t *in)
         return NULL;
     json_decref(pub);
     if (strcmp(dd_in_str(doc, "status"), "ACTIVE") == 0) {
-        json_object_set_new(doc, "deregisteredAt", ecs_time(r->now_ms));
+        json_object_set_new(doc, "deregisteredAt", dd_time(r->now_ms));
         if (set_status(r, doc, "INACTIVE")) {
             json_decref(doc);
             return NULL;

@@ -187,7 +187,7 @@ class ProvisionerTest(StackTest):
             return self.run_dd("apply", ALARM, "--stack", "alarm", "--endpoint", self.endpoint, *args).stdout
 
         cw = self.client("cloudwatch")
-        out = apply()
+        out = apply("Owner=ops")
         self.assertIn("Apply complete: 1 added", out)
         alarm = cw.describe_alarms(AlarmNames=["queue-depth-high"])["MetricAlarms"][0]
         self.assertEqual((alarm["Threshold"], alarm["DatapointsToAlarm"], alarm["TreatMissingData"]),
@@ -196,8 +196,8 @@ class ProvisionerTest(StackTest):
         outs = self.run_dd("outputs", ALARM, "--stack", "alarm", "--endpoint", self.endpoint).stdout
         self.assertIn(alarm["AlarmArn"], outs)
         self.assertEqual(cw.list_tags_for_resource(ResourceARN=alarm["AlarmArn"])["Tags"],
-                         [{"Key": "team", "Value": "web"}])
-        # threshold and tags change in place: same alarm, new configuration, tags replaced
+                         [{"Key": "team", "Value": "web"}, {"Key": "owner", "Value": "ops"}])
+        # threshold and tags change in place: same alarm, new configuration, "owner" untagged
         out = apply("Threshold=120", "Team=platform")
         self.assertIn("1 changed, 0 replaced", out)
         again = cw.describe_alarms(AlarmNames=["queue-depth-high"])["MetricAlarms"][0]
@@ -240,7 +240,7 @@ class FargateWebTest(StackTest):
         self.assertEqual({h["Target"]["Port"] for h in health}, {8000})
 
     def test_fargate_web_lifecycle(self):
-        self.assertIn("valid (30 resources, 5 parameters, 4 outputs)", self.run_dd("validate", FARGATE_WEB).stdout)
+        self.assertIn("valid (30 resources, 5 parameters, 7 outputs)", self.run_dd("validate", FARGATE_WEB).stdout)
         self.assertIn("Plan: 30 to add, 0 to change, 0 to replace, 0 to delete.", self.web("plan"))
 
         # apply: the service reaches a steady state behind a healthy target group

@@ -150,7 +150,9 @@ static json_t *lk_ssm(void *ud, const char *name, char *why, size_t why_len)
         snprintf(why, why_len, "no target to read SSM parameter %s from", name);
         return NULL;
     }
-    json_t *out = aws_call(r->o->aws, "ssm", "GetParameter", json_pack("{sssb}", "Name", name, "WithDecryption", 1), &err);
+    json_t *in = json_pack("{sssb}", "Name", name, "WithDecryption", 1);
+    json_t *out = aws_call(r->o->aws, "ssm", "GetParameter", in, &err);
+    json_decref(in);
     json_t *v = json_incref(json_object_get(json_object_get(out, "Parameter"), "Value"));
     json_decref(out);
     if (!v)

@@ -11,10 +11,11 @@ extern const struct rs_driver *const rs_family_ecs[];
 extern const struct rs_driver *const rs_family_scaling[];
 extern const struct rs_driver *const rs_family_rds[];
 extern const struct rs_driver *const rs_family_ecr[];
+extern const struct rs_driver *const rs_family_compute[];
 
 static const struct rs_driver *const *const FAMILIES[] = {
     rs_family_ec2, rs_family_iam, rs_family_logs_ssm, rs_family_elbv2, rs_family_ecs, rs_family_scaling,
-    rs_family_rds, rs_family_ecr, NULL,
+    rs_family_rds, rs_family_ecr, rs_family_compute, NULL,
 };
 
 const struct rs_driver *rs_find(const char *type)

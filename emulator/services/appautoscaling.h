@@ -10,16 +10,8 @@
 #ifndef DD_APPAUTOSCALING_H
 #define DD_APPAUTOSCALING_H
 
+#include "cloudwatch.h"
 #include "service.h"
-
-/* Why a policy is invoked. */
-struct aas_trigger {
-    const char *alarm_name;
-    const char *alarm_arn;
-    const char *state; /* "ALARM", "OK", "INSUFFICIENT_DATA" */
-    double threshold;  /* the alarm's threshold */
-    double value;      /* the metric value of the newest evaluated datapoint (NAN when none) */
-};
 
 /* True when `arn` is an Application Auto Scaling policy ARN (":resource/" form). */
 int aas_is_policy_arn(const char *arn);
@@ -28,6 +20,6 @@ int aas_is_policy_arn(const char *arn);
  * is recorded when it acts; cooldowns, suspended scaling and capacity limits
  * are honoured. 0 (acted or declined), 1 when there is no such policy, -1 on
  * error (r->err). */
-int aas_alarm_action(struct dd_request *r, const char *policy_arn, const struct aas_trigger *t);
+int aas_alarm_action(struct dd_request *r, const char *policy_arn, const struct cw_trigger *t);
 
 #endif

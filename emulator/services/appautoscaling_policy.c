@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "appautoscaling_internal.h"
+#include "autoscaling_steps.h"
 #include "cloudwatch.h"
 
 #define DEFAULT_COOLDOWN_S 300 /* ECS services' default cooldowns */
@@ -114,23 +115,9 @@ static void alarms_delete(struct dd_request *r, json_t *alarms)
 
 /* ---- step scaling: the rules of StepAdjustments ---------------------------------------------------- */
 
-/* A step's interval, infinite where a bound is absent. */
-struct interval {
-    double lo, hi;
-    bool has_lo, has_hi;
-};
-
-static struct interval step_interval(json_t *step)
-{
-    json_t *lo = json_object_get(step, "MetricIntervalLowerBound"),
-           *hi = json_object_get(step, "MetricIntervalUpperBound");
-    return (struct interval){lo ? json_number_value(lo) : -INFINITY, hi ? json_number_value(hi) : INFINITY, lo != NULL,
-                             hi != NULL};
-}
-
 static int interval_cmp(const void *a, const void *b)
 {
-    const struct interval *x = a, *y = b;
+    const struct step_interval *x = a, *y = b;
     return x->lo < y->lo ? -1 : x->lo > y->lo;
 }
 
@@ -149,11 +136,11 @@ static int steps_check(struct dd_request *r, json_t *cfg)
     if (json_object_get(cfg, "MinAdjustmentMagnitude") && strcmp(type, "PercentChangeInCapacity") != 0)
         return aas_invalid(r,
                            "Minimum adjustment magnitude is only allowed for adjustment type PercentChangeInCapacity");
-    struct interval iv[MAX_STEPS];
+    struct step_interval iv[MAX_STEPS];
     int open_lo = 0, open_hi = 0;
     for (size_t i = 0; i < n; i++) {
         json_t *s = json_array_get(steps, i);
-        iv[i] = step_interval(s);
+        iv[i] = step_interval_of(s);
         if (!iv[i].has_lo && !iv[i].has_hi)
             return aas_invalid(r, "Both lower and upper bounds of a step adjustment cannot be left unspecified");
         if (iv[i].has_lo && iv[i].has_hi && iv[i].lo >= iv[i].hi)
@@ -411,56 +398,20 @@ int aas_policies_delete_all(struct dd_request *r, const struct aas_key *k)
 
 /* ---- what an alarm makes a policy do ------------------------------------------------------------------- */
 
-/* The change a percentage asks for, rounded as AWS does (toward zero, but at least one). */
-static int64_t percent_change(int64_t capacity, int64_t percent)
-{
-    double d = (double)capacity * (double)percent / 100.0;
-    if (d > 1)
-        return (int64_t)floor(d);
-    if (d > 0)
-        return 1;
-    if (d >= -1)
-        return d < 0 ? -1 : 0;
-    return (int64_t)ceil(d);
-}
-
 static int64_t cooldown_ms(json_t *cfg, const char *member)
 {
     return dd_in_int(cfg, member, DEFAULT_COOLDOWN_S) * 1000;
 }
 
-/* The step whose interval holds `diff` (the metric's distance from the threshold), or NULL. */
-static json_t *step_for(json_t *steps, double diff)
-{
-    size_t i;
-    json_t *s;
-    json_array_foreach(steps, i, s)
-    {
-        struct interval iv = step_interval(s);
-        /* above the threshold the lower bound is inclusive, below it the upper one */
-        if (diff >= 0 ? iv.lo <= diff && diff < iv.hi : iv.lo < diff && diff <= iv.hi)
-            return s;
-    }
-    return NULL;
-}
-
 /* The capacity a step scaling policy asks for from `base`, or -1 for none. */
-static int64_t step_capacity(const struct policy *p, const struct aas_trigger *t, int64_t base)
+static int64_t step_capacity(const struct policy *p, const struct cw_trigger *t, int64_t base)
 {
     json_t *step =
         isnan(t->value) ? NULL : step_for(json_object_get(p->config, "StepAdjustments"), t->value - t->threshold);
     if (!step)
         return -1;
-    const char *type = dd_in_str(p->config, "AdjustmentType");
-    int64_t adj = dd_in_int(step, "ScalingAdjustment", 0);
-    if (strcmp(type, "ExactCapacity") == 0)
-        return adj;
-    if (strcmp(type, "ChangeInCapacity") == 0)
-        return base + adj;
-    int64_t change = percent_change(base, adj), magnitude = dd_in_int(p->config, "MinAdjustmentMagnitude", 0);
-    if (change != 0 && llabs(change) < magnitude)
-        change = change > 0 ? magnitude : -magnitude;
-    return base + change;
+    return adjusted_capacity(dd_in_str(p->config, "AdjustmentType"), dd_in_int(step, "ScalingAdjustment", 0), base,
+                             dd_in_int(p->config, "MinAdjustmentMagnitude", 0));
 }
 
 /* True when the alarm is the policy's AlarmLow (its scale-in alarm). */
@@ -488,7 +439,7 @@ struct decision {
  * scale-out whose cooldown is running, so that the capacity it added counts);
  * a scale-in asks for less. Anything else asks for nothing.
  */
-static struct decision decide(const struct policy *p, const struct aas_trigger *t, int64_t now, int64_t cur)
+static struct decision decide(const struct policy *p, const struct cw_trigger *t, int64_t now, int64_t cur)
 {
     struct decision d = {-1, false};
     bool step = strcmp(p->type, "StepScaling") == 0;
@@ -540,7 +491,7 @@ static int cooldown_save(struct dd_request *r, const struct policy *p, int64_t o
     return dd_exec(r, st);
 }
 
-static int act(struct dd_request *r, const struct policy *p, const struct aas_trigger *t)
+static int act(struct dd_request *r, const struct policy *p, const struct cw_trigger *t)
 {
     int64_t cur;
     if (aas_capacity(r, &p->target, &cur))
@@ -562,7 +513,7 @@ static int act(struct dd_request *r, const struct policy *p, const struct aas_tr
     return cooldown_save(r, p, p->out_ms, r->now_ms, p->out_base);
 }
 
-int aas_alarm_action(struct dd_request *r, const char *policy_arn, const struct aas_trigger *t)
+int aas_alarm_action(struct dd_request *r, const char *policy_arn, const struct cw_trigger *t)
 {
     struct policy p = {0};
     sqlite3_stmt *st = dd_stmt(r, SQL_POLICY_BY_ARN);

@@ -42,4 +42,15 @@ int cw_alarm_put(struct dd_request *r, json_t *in, char *arn_out);
 /* Deletes the alarm `name` if it exists (and its pending evaluation). */
 void cw_alarm_delete(struct dd_request *r, const char *name);
 
+/* Why an alarm invokes a scaling policy (Application Auto Scaling's or EC2 Auto Scaling's):
+ * an alarm whose actions name a policy ARN invokes it when it enters that state and, as AWS
+ * does for Auto Scaling actions, again at every evaluation while it stays in it. */
+struct cw_trigger {
+    const char *alarm_name;
+    const char *alarm_arn;
+    const char *state; /* "ALARM", "OK", "INSUFFICIENT_DATA" */
+    double threshold;  /* the alarm's threshold */
+    double value;      /* the metric value of the newest evaluated datapoint (NAN when none) */
+};
+
 #endif

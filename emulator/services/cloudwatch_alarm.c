@@ -25,6 +25,7 @@
 #include "../../protocol/buf.h"
 #include "../sim.h"
 #include "appautoscaling.h"
+#include "autoscaling.h"
 #include "cloudwatch_internal.h"
 
 #define MAX_TAGS 50
@@ -400,16 +401,16 @@ static const char *actions_member(const char *state)
 static int run_action(struct dd_request *r, json_t *doc, const char *arn, double value, bool repeat)
 {
     const char *name = dd_in_str(doc, "AlarmName");
-    bool aas = aas_is_policy_arn(arn);
-    if (repeat && !aas)
+    bool aas = aas_is_policy_arn(arn), asg = asg_is_policy_arn(arn);
+    if (repeat && !aas && !asg)
         return 0;
     json_t *data = json_pack("{s:I, s:s}", "stateUpdateTimestamp", (json_int_t)r->now_ms, "notificationResource", arn);
     const char *error = NULL;
     char why[sizeof r->err.message] = "";
-    if (aas) {
-        struct aas_trigger t = {name, dd_in_str(doc, "AlarmArn"), dd_in_str(doc, "StateValue"),
-                                json_number_value(json_object_get(doc, "Threshold")), value};
-        int rc = aas_alarm_action(r, arn, &t);
+    if (aas || asg) {
+        struct cw_trigger t = {name, dd_in_str(doc, "AlarmArn"), dd_in_str(doc, "StateValue"),
+                               json_number_value(json_object_get(doc, "Threshold")), value};
+        int rc = aas ? aas_alarm_action(r, arn, &t) : asg_alarm_action(r, arn, &t);
         if (rc < 0) {
             /* the policy's failure is the action's, not the evaluation's */
             snprintf(why, sizeof why, "%s", r->err.message);
@@ -419,8 +420,7 @@ static int run_action(struct dd_request *r, json_t *doc, const char *arn, double
             error = "The scaling policy does not exist.";
         }
     } else {
-        error = "drydock cannot deliver this action offline: only Application Auto Scaling policy actions are "
-                "executed.";
+        error = "drydock cannot deliver this action offline: only Auto Scaling policy actions are executed.";
     }
     json_object_set_new(data, "actionState", json_string(error ? "Failed" : "Succeeded"));
     json_object_set_new(data, "error", error ? json_string(error) : json_null());

@@ -5,7 +5,8 @@
  *
  * The resource families live beside this file: ec2_vpc.c (VPCs, network
  * ACLs), ec2_subnet.c, ec2_gateway.c (internet gateways, elastic IPs, NAT
- * gateways), ec2_route.c, ec2_sg.c, ec2_eni.c, ec2_keypair.c; the shared
+ * gateways), ec2_route.c, ec2_sg.c, ec2_eni.c, ec2_keypair.c, ec2_instance.c
+ * (instances, instance types, images), ec2_launch_template.c; the shared
  * store, filters and pager are in ec2_common.c.
  */
 #include <pthread.h>
@@ -70,7 +71,20 @@ static const struct sim_kind events[] = {
     {"ec2.nat_gateway.available", ec2_nat_available},
     {"ec2.nat_gateway.deleted", ec2_nat_deleted},
     {"ec2.nat_gateway.purge", ec2_nat_purge},
+    {"ec2.instance.running", ec2_instance_running},
+    {"ec2.instance.stopped", ec2_instance_stopped},
+    {"ec2.instance.terminated", ec2_instance_terminated},
+    {"ec2.instance.purge", ec2_instance_purge},
+    {"ec2.instance.metrics", ec2_instance_metrics},
 };
+
+/* /_drydock/ec2/<action>: "load" sets an instance's simulated CPU. */
+static json_t *ec2_admin(struct dd_request *r, const char *action, json_t *params)
+{
+    if (strcmp(action, "load") == 0)
+        return ec2_admin_load(r, params);
+    return dd_fail(r, 404, "NotFound", "no such admin action: %s", action);
+}
 
 const struct dd_service dd_service_ec2 = {
     .model_id = "ec2",
@@ -80,6 +94,7 @@ const struct dd_service dd_service_ec2 = {
     .schema = schema,
     .events = events,
     .event_count = sizeof events / sizeof *events,
+    .admin = ec2_admin,
 };
 
 /* ---- the default VPC ---------------------------------------------------------- */
@@ -330,7 +345,8 @@ static int load_taggable(struct dd_request *r, const char *id, struct ec2_res *r
         return 0;
     static const struct ec2_kind *const kinds[] = {&ec2_kind_vpc, &ec2_kind_subnet, &ec2_kind_igw, &ec2_kind_eip,
                                                    &ec2_kind_nat, &ec2_kind_rtb,    &ec2_kind_sg,  &ec2_kind_sgr,
-                                                   &ec2_kind_eni, &ec2_kind_key,    &ec2_kind_acl};
+                                                   &ec2_kind_eni, &ec2_kind_key,    &ec2_kind_acl,
+                                                   &ec2_kind_instance, &ec2_kind_lt};
     for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
         if (ec2_id_wellformed(id, kinds[i]->prefix)) {
             dd_err(&r->err, 400, kinds[i]->not_found, kinds[i]->not_found_fmt, id);

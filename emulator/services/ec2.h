@@ -55,4 +55,35 @@ void ec2_managed_eni_delete(struct dd_request *r, const char *eni_id);
 /* Replaces the security groups of a network interface (ids borrowed; checked by the caller). */
 void ec2_eni_set_groups(struct dd_request *r, const char *eni_id, json_t *group_ids);
 
+/* ---- instances (ec2_instance.c): for EC2 Auto Scaling, ELBv2's instance targets and the ECS agent ---- */
+
+/* An instance as other services need it. */
+struct ec2_instance_info {
+    char id[32];
+    char state[16];        /* pending, running, stopping, stopped, shutting-down, terminated */
+    char type[32];         /* "t3.medium" */
+    char image_id[32];
+    char subnet_id[32], vpc_id[32], zone[32], private_ip[16];
+    char profile_arn[640]; /* the IAM instance profile's ARN, "" when none */
+    int vcpus;             /* of the instance type */
+    int memory_mib;
+    int64_t launch_ms;
+};
+
+/* Launches `count` instances as RunInstances does with `in` (a RunInstances-shaped input,
+ * borrowed: LaunchTemplate, ImageId, InstanceType, SubnetId, SecurityGroupIds,
+ * IamInstanceProfile, UserData (base64), TagSpecifications, ...) and RunInstances' rules,
+ * appending their ids to `ids`. They are pending, and running on the simulation clock.
+ * 0, or -1 with r->err set (EC2's error and wording). */
+int ec2_instances_run(struct dd_request *r, json_t *in, int count, json_t *ids);
+
+/* Terminates an instance as TerminateInstances does (gone already: nothing). */
+void ec2_instance_terminate(struct dd_request *r, const char *id);
+
+/* Fills `out` for instance `id`: 0, or 1 when there is no such instance (no error recorded). */
+int ec2_instance_get(struct dd_request *r, const char *id, struct ec2_instance_info *out);
+
+/* The instance's user data, decoded, as a new NUL-terminated string, or NULL when it has none. */
+char *ec2_instance_user_data(struct dd_request *r, const char *id);
+
 #endif

@@ -40,6 +40,7 @@ bool ec2_id_wellformed(const char *id, const char *prefix)
 static const struct ec2_kind *const all_kinds[] = {
     &ec2_kind_vpc, &ec2_kind_subnet, &ec2_kind_igw, &ec2_kind_eip, &ec2_kind_nat, &ec2_kind_rtb,
     &ec2_kind_rtbassoc, &ec2_kind_sg, &ec2_kind_sgr, &ec2_kind_eni, &ec2_kind_key, &ec2_kind_acl,
+    &ec2_kind_instance, &ec2_kind_lt,
 };
 
 static const struct ec2_kind *kind_of(const char *type)

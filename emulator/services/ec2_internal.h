@@ -45,7 +45,8 @@ struct ec2_kind {
 };
 
 extern const struct ec2_kind ec2_kind_vpc, ec2_kind_subnet, ec2_kind_igw, ec2_kind_eip, ec2_kind_nat,
-    ec2_kind_rtb, ec2_kind_rtbassoc, ec2_kind_sg, ec2_kind_sgr, ec2_kind_eni, ec2_kind_key, ec2_kind_acl;
+    ec2_kind_rtb, ec2_kind_rtbassoc, ec2_kind_sg, ec2_kind_sgr, ec2_kind_eni, ec2_kind_key, ec2_kind_acl,
+    ec2_kind_instance, ec2_kind_lt;
 
 /* A row of ec2_resources. Strings are owned (malloc'd), doc is a new reference. */
 struct ec2_res {
@@ -187,7 +188,13 @@ void ec2_private_dns(struct dd_request *r, const char *ip, char out[128]);
     X(AuthorizeSecurityGroupIngress, 0) X(AuthorizeSecurityGroupEgress, 0) X(RevokeSecurityGroupIngress, 0)        \
     X(RevokeSecurityGroupEgress, 0) X(DescribeSecurityGroupRules, DD_OP_READ) X(CreateNetworkInterface, 0)         \
     X(DeleteNetworkInterface, 0) X(DescribeNetworkInterfaces, DD_OP_READ) X(CreateKeyPair, 0) X(ImportKeyPair, 0)  \
-    X(DescribeKeyPairs, DD_OP_READ) X(DeleteKeyPair, 0)
+    X(DescribeKeyPairs, DD_OP_READ) X(DeleteKeyPair, 0) X(RunInstances, 0) X(StopInstances, 0)                    \
+    X(StartInstances, 0) X(RebootInstances, 0) X(TerminateInstances, 0) X(DescribeInstances, DD_OP_READ)         \
+    X(DescribeInstanceStatus, DD_OP_READ) X(DescribeInstanceAttribute, DD_OP_READ) X(ModifyInstanceAttribute, 0) \
+    X(DescribeInstanceTypes, DD_OP_READ) X(DescribeImages, DD_OP_READ) X(CreateLaunchTemplate, 0)                \
+    X(CreateLaunchTemplateVersion, 0) X(DescribeLaunchTemplates, DD_OP_READ)                                     \
+    X(DescribeLaunchTemplateVersions, DD_OP_READ) X(ModifyLaunchTemplate, 0) X(DeleteLaunchTemplate, 0)          \
+    X(DeleteLaunchTemplateVersions, 0)
 
 #define EC2_DECLARE(op, flags) json_t *ec2_op_##op(struct dd_request *r, json_t *in);
 EC2_HANDLERS(EC2_DECLARE)
@@ -197,5 +204,24 @@ EC2_HANDLERS(EC2_DECLARE)
 int ec2_nat_available(struct dd_request *r, const char *id, json_t *payload);
 int ec2_nat_deleted(struct dd_request *r, const char *id, json_t *payload);
 int ec2_nat_purge(struct dd_request *r, const char *id, json_t *payload);
+
+/* Simulation events (ec2_instance.c). */
+int ec2_instance_running(struct dd_request *r, const char *id, json_t *payload);
+int ec2_instance_stopped(struct dd_request *r, const char *id, json_t *payload);
+int ec2_instance_terminated(struct dd_request *r, const char *id, json_t *payload);
+int ec2_instance_purge(struct dd_request *r, const char *id, json_t *payload);
+int ec2_instance_metrics(struct dd_request *r, const char *id, json_t *payload);
+
+/* POST /_drydock/ec2/load {"instance_id", "cpu"}: the instance's simulated CPU percent (new reference or NULL). */
+json_t *ec2_admin_load(struct dd_request *r, json_t *params);
+
+/* The LaunchTemplateData of the version a LaunchTemplateSpecification names
+ * ({LaunchTemplateId|LaunchTemplateName, Version}, borrowed): a new reference,
+ * or NULL with AWS's error (ec2_launch_template.c). */
+json_t *ec2_launch_template_data(struct dd_request *r, json_t *spec);
+
+/* The fixtures' image (DescribeImages' shape) and instance type entries (borrowed), or NULL. */
+json_t *ec2_image(const char *id);
+json_t *ec2_instance_type(const char *name);
 
 #endif

@@ -57,7 +57,18 @@ static const char SCHEMA_1[] =
     " account TEXT NOT NULL, region TEXT NOT NULL, principal TEXT NOT NULL, name TEXT NOT NULL,"
     " value TEXT NOT NULL, PRIMARY KEY (account, region, principal, name)) WITHOUT ROWID;";
 
-static const char *const schema[] = {SCHEMA_1, NULL};
+/* Container instances (ecs_instance.c), and the instance each EC2 task runs on. */
+static const char SCHEMA_2[] =
+    "CREATE TABLE ecs_instance ("
+    " seq INTEGER PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, cluster TEXT NOT NULL,"
+    " arn TEXT NOT NULL, ec2_id TEXT NOT NULL, status TEXT NOT NULL, doc TEXT NOT NULL);"
+    "CREATE UNIQUE INDEX ecs_instance_arn ON ecs_instance (account, region, arn);"
+    "CREATE INDEX ecs_instance_cluster ON ecs_instance (account, region, cluster, status, seq);"
+    "CREATE INDEX ecs_instance_ec2 ON ecs_instance (account, region, ec2_id);"
+    "ALTER TABLE ecs_task ADD COLUMN container_instance TEXT;"
+    "CREATE INDEX ecs_task_instance ON ecs_task (account, region, container_instance, desired_status);";
+
+static const char *const schema[] = {SCHEMA_1, SCHEMA_2, NULL};
 
 static const char SQL_CLUSTER[] = "SELECT doc FROM ecs_cluster WHERE account=?1 AND region=?2 AND name=?3";
 static const char SQL_CLUSTERS[] = "SELECT arn FROM ecs_cluster WHERE account=?1 AND region=?2 ORDER BY arn";
@@ -243,6 +254,7 @@ static json_t *cluster_view(struct dd_request *r, json_t *doc, json_t *include)
     json_object_set_new(o, "runningTasksCount", json_integer(running));
     json_object_set_new(o, "pendingTasksCount", json_integer(pending));
     json_object_set_new(o, "activeServicesCount", json_integer(ecs_active_services(r, name)));
+    json_object_set_new(o, "registeredContainerInstancesCount", json_integer(ecs_instance_count(r, name)));
     bool tags = false, settings = false, stats = false;
     size_t i;
     json_t *v;
@@ -387,6 +399,9 @@ json_t *ecs_op_DeleteCluster(struct dd_request *r, json_t *in)
     if (ecs_active_services(r, c.name) > 0)
         return dd_fail(r, 400, "ClusterContainsServicesException",
                        "The Cluster cannot be deleted while Services are active.");
+    if (ecs_instance_count(r, c.name) > 0)
+        return dd_fail(r, 400, "ClusterContainsContainerInstancesException",
+                       "The Cluster cannot be deleted while Container Instances are active or draining.");
     sqlite3_stmt *st = dd_stmt(r, SQL_LIVE_TASKS);
     store_bind_text(st, 3, c.name);
     if (dd_single_int(st, 0) > 0)
@@ -690,6 +705,7 @@ static const struct sim_kind events[] = {
     {ECS_PURGE_EVENT, ecs_task_purge},
     {ECS_RECONCILE_EVENT, ecs_service_reconcile},
     {ECS_METRICS_EVENT, ecs_service_metrics},
+    {ECS_CLUSTER_METRICS_EVENT, ecs_cluster_metrics},
 };
 
 const struct dd_service dd_service_ecs = {

@@ -9,6 +9,8 @@
  *                 included; counts computed from the tasks when described)
  *   ecs_task      tasks: the indexed columns ListTasks filters on, doc (the Task)
  *   ecs_setting   account settings per principal
+ *   ecs_instance  container instances per cluster: the EC2 instance, status, doc (the
+ *                 ContainerInstance; counts computed from the tasks when described)
  *
  * Documents are stored as AWS shows them; keys starting with '_' are private
  * (a task's ENI, a deployment's bookkeeping) and never leave the emulator.
@@ -30,6 +32,7 @@
 #define ECS_PURGE_EVENT "ecs.task.purge"
 #define ECS_RECONCILE_EVENT "ecs.service.reconcile"
 #define ECS_METRICS_EVENT "ecs.service.metrics"
+#define ECS_CLUSTER_METRICS_EVENT "ecs.cluster.metrics"
 
 /* ---- common (ecs.c) --------------------------------------------------------------------------- */
 
@@ -87,6 +90,9 @@ struct ecs_launch {
     const char *group;        /* "family:NAME" or "service:NAME" */
     const char *service;      /* the service name or NULL */
     const char *deployment;   /* the deployment id or NULL */
+    /* EC2 launch type: where ecs_place put the task (NULL for Fargate). */
+    const char *instance;     /* the container instance ARN */
+    json_t *placed;           /* borrowed ecs_place result: {ec2, subnet, cpu, memory, bindings} */
 };
 
 /* Creates a task in PROVISIONING and schedules its first step. Its ARN into
@@ -112,6 +118,36 @@ int ecs_launch_type(struct dd_request *r, json_t *in, const struct ecs_cluster *
 /* Counts of a cluster's tasks by state (running / pending). */
 void ecs_task_counts(struct dd_request *r, const char *cluster, const char *service, const char *deployment,
                      int64_t *running, int64_t *pending);
+
+/* ---- container instances and placement (ecs_instance.c) -------------------------------------- */
+
+/* ACTIVE and DRAINING container instances of the cluster (registeredContainerInstancesCount). */
+int64_t ecs_instance_count(struct dd_request *r, const char *cluster);
+
+/*
+ * Places one task of l (EC2 launch type) on a container instance of l->cluster:
+ * resources (CPU, MEMORY, PORTS), then `placement`'s placementConstraints
+ * (borrowed; distinctInstance, memberOf), then its placementStrategy
+ * (binpack, spread, random; `dflt_spread`: spread over zones then instances when none).
+ * A private "_only" (StartTask's container instance, ARN or id) limits the candidates to it.
+ * Placed: 0, the instance's resources reserved, its ARN into instance (>= 512) and
+ * *placed (new reference, for l->placed). Unplaceable: 1 with *failures (new,
+ * RunTask's Failure list) and *closest (AWS's service event words, >= 512).
+ * -1 on error.
+ */
+int ecs_place(struct dd_request *r, const struct ecs_launch *l, json_t *placement, bool dflt_spread, char *instance,
+              json_t **placed, json_t **failures, char *closest);
+
+/* The cluster's connected ACTIVE/DRAINING container instances: how many, and their
+ * registered and reserved (registered - remaining) CPU and MEMORY. */
+int64_t ecs_instance_totals(struct dd_request *r, const char *cluster, int64_t reg[2], int64_t used[2]);
+
+/* Gives the task's reserved resources back to its container instance (once). */
+void ecs_instance_release(struct dd_request *r, json_t *task);
+
+/* The target a load balancer entry `lb` registers for task t: the task's IP and the
+ * container port (awsvpc), else its EC2 instance and the host port. NULL when none. */
+const char *ecs_task_target(json_t *t, json_t *lb, int *port);
 
 /* ---- services (ecs_service.c) ----------------------------------------------------------------- */
 
@@ -145,6 +181,10 @@ int ecs_split_service_arn(const char *arn, char cluster[256], char name[256]);
 int ecs_metrics_start(struct dd_request *r, const char *service_arn);
 /* The "ecs.service.metrics" event: publishes the minute's datapoints and reschedules. */
 int ecs_service_metrics(struct dd_request *r, const char *service_arn, json_t *payload);
+/* Starts the cluster's per-minute CPUReservation / MemoryReservation (at the next whole minute). */
+int ecs_cluster_metrics_start(struct dd_request *r, const char *cluster_arn);
+/* The "ecs.cluster.metrics" event: publishes them while the cluster has container instances. */
+int ecs_cluster_metrics(struct dd_request *r, const char *cluster_arn, json_t *payload);
 /* Admin action "load": sets a service's simulated CPU and memory load. */
 json_t *ecs_admin_load(struct dd_request *r, json_t *params);
 
@@ -161,7 +201,10 @@ void ecs_task_save(struct dd_request *r, json_t *task);
     X(CreateService, 0) X(UpdateService, 0) X(DescribeServices, DD_OP_READ) X(ListServices, DD_OP_READ)            \
     X(DeleteService, 0) X(RunTask, 0) X(StopTask, 0) X(DescribeTasks, DD_OP_READ) X(ListTasks, DD_OP_READ)         \
     X(TagResource, 0) X(UntagResource, 0) X(ListTagsForResource, DD_OP_READ) X(PutAccountSetting, 0)               \
-    X(PutAccountSettingDefault, 0) X(ListAccountSettings, DD_OP_READ)
+    X(PutAccountSettingDefault, 0) X(ListAccountSettings, DD_OP_READ) X(RegisterContainerInstance, 0)             \
+    X(DeregisterContainerInstance, 0) X(ListContainerInstances, DD_OP_READ)                                        \
+    X(DescribeContainerInstances, DD_OP_READ) X(UpdateContainerInstancesState, 0) X(PutAttributes, 0)              \
+    X(ListAttributes, DD_OP_READ) X(DeleteAttributes, 0) X(StartTask, 0)
 
 #define ECS_DECLARE(op, flags) json_t *ecs_op_##op(struct dd_request *r, json_t *in);
 ECS_HANDLERS(ECS_DECLARE)

@@ -21,6 +21,10 @@
  * (dimension TargetGroup): N shared by the running tasks - the metric of
  * ALBRequestCountPerTarget target tracking.
  *
+ * For every cluster with container instances, ECS also publishes AWS/ECS
+ * CPUReservation and MemoryReservation (dimension ClusterName): the share of
+ * the connected instances' registered CPU and memory that tasks reserve.
+ *
  * The load is kept in the service document as `_load` {"cpu", "memory"} in
  * task-percent (percent x tasks) and "requests".
  */
@@ -103,6 +107,36 @@ int ecs_service_metrics(struct dd_request *r, const char *service_arn, json_t *p
     }
     json_decref(svc);
     return rc ? rc : sim_schedule(r, MINUTE_MS, ECS_METRICS_EVENT, service_arn, NULL);
+}
+
+int ecs_cluster_metrics_start(struct dd_request *r, const char *cluster_arn)
+{
+    sim_cancel(r, ECS_CLUSTER_METRICS_EVENT, cluster_arn);
+    return sim_schedule(r, to_next_minute(r), ECS_CLUSTER_METRICS_EVENT, cluster_arn, NULL);
+}
+
+/* One reservation metric: `used` of `registered`, in percent. */
+static int publish_reservation(struct dd_request *r, const char *metric, json_t *dims, int64_t used,
+                               int64_t registered)
+{
+    double pct = registered > 0 ? 100.0 * (double)used / (double)registered : 0.0;
+    struct cw_stats s = {.sample_count = 1, .sum = pct, .min = pct, .max = pct};
+    return cw_publish(r, "AWS/ECS", metric, dims, r->now_ms - MINUTE_MS, &s, "Percent");
+}
+
+int ecs_cluster_metrics(struct dd_request *r, const char *cluster_arn, json_t *payload)
+{
+    (void)payload;
+    const char *cluster = ecs_basename(cluster_arn);
+    int64_t reg[2], used[2];
+    if (ecs_instance_totals(r, cluster, reg, used) == 0)
+        return 0; /* no container instances left: the metrics stop until one registers */
+    json_t *dims = json_pack("[{s:s, s:s}]", "Name", "ClusterName", "Value", cluster);
+    int rc = publish_reservation(r, "CPUReservation", dims, used[0], reg[0]);
+    if (rc == 0)
+        rc = publish_reservation(r, "MemoryReservation", dims, used[1], reg[1]);
+    json_decref(dims);
+    return rc ? rc : sim_schedule(r, MINUTE_MS, ECS_CLUSTER_METRICS_EVENT, cluster_arn, NULL);
 }
 
 /* A load member: absent (keep `old`), or a percentage 0..100. */

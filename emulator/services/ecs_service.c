@@ -161,6 +161,10 @@ static int check_load_balancer(struct dd_request *r, json_t *lb, json_t *td)
         return ecs_invalid(r, "The provided target group %s has target type %s, which is incompatible with the "
                               "awsvpc network mode specified in the task definition.",
                            tg, info.target_type);
+    if (!awsvpc && strcmp(info.target_type, "ip") == 0)
+        return ecs_invalid(r, "The provided target group %s has target type ip, which is incompatible with the %s "
+                              "network mode specified in the task definition.",
+                           tg, dd_in_str(td, "networkMode"));
     if (!info.has_load_balancer)
         return ecs_invalid(r, "The target group with targetGroupArn %s does not have an associated load balancer.",
                            tg);
@@ -253,10 +257,14 @@ static json_t *service_doc(struct dd_request *r, json_t *in, const struct ecs_cl
                             dd_in_str(in, "propagateTags") ? dd_in_str(in, "propagateTags") : "NONE",
                             "enableExecuteCommand", dd_in_bool(in, "enableExecuteCommand"), "tags");
     free(arn);
-    if (json_object_get(in, "capacityProviderStrategy"))
+    if (json_array_size(json_object_get(in, "capacityProviderStrategy")))
         json_object_set(svc, "capacityProviderStrategy", json_object_get(in, "capacityProviderStrategy"));
     else
         json_object_set_new(svc, "launchType", json_string(lt));
+    if (json_object_get(in, "placementConstraints"))
+        json_object_set(svc, "placementConstraints", json_object_get(in, "placementConstraints"));
+    if (json_object_get(in, "placementStrategy"))
+        json_object_set(svc, "placementStrategy", json_object_get(in, "placementStrategy"));
     if (strcmp(lt, "FARGATE") == 0)
         json_object_set_new(svc, "platformVersion", json_string(dd_in_str(in, "platformVersion") ?: "LATEST"));
     if (json_object_get(in, "networkConfiguration"))

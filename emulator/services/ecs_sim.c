@@ -31,9 +31,12 @@
 
 #define PURGE_AFTER_MS (3600 * 1000LL)
 
+/* A service's live tasks; those on a DRAINING container instance belong to no deployment (?: replaced). */
 static const char SQL_SERVICE_TASKS[] =
-    "SELECT arn, deployment, last_status FROM ecs_task WHERE account=?1 AND region=?2 AND cluster=?3"
-    " AND service=?4 AND desired_status='RUNNING' ORDER BY seq";
+    "SELECT t.arn, CASE WHEN i.status='DRAINING' THEN NULL ELSE t.deployment END, t.last_status FROM ecs_task t"
+    " LEFT JOIN ecs_instance i ON i.account=t.account AND i.region=t.region AND i.arn=t.container_instance"
+    " WHERE t.account=?1 AND t.region=?2 AND t.cluster=?3 AND t.service=?4 AND t.desired_status='RUNNING'"
+    " ORDER BY t.seq";
 static const char SQL_IN_TRANSIT[] = "SELECT count(*) FROM ecs_task WHERE account=?1 AND region=?2 AND cluster=?3"
                                      " AND service=?4 AND desired_status='STOPPED' AND last_status<>'STOPPED'";
 static const char SQL_PURGE[] =
@@ -315,20 +318,24 @@ static void targets(struct dd_request *r, json_t *t, bool reg)
 {
     char cluster[256];
     json_t *svc = service_of(r, t, cluster);
-    const char *ip = dd_in_str(t, "_ip");
+    bool any = false;
     size_t i;
     json_t *lb;
-    json_array_foreach(svc && ip ? json_object_get(svc, "loadBalancers") : NULL, i, lb)
+    json_array_foreach(svc ? json_object_get(svc, "loadBalancers") : NULL, i, lb)
     {
         const char *tg = dd_in_str(lb, "targetGroupArn");
-        int port = (int)dd_in_int(lb, "containerPort", 0);
-        if (reg ? elbv2_register_target(r, tg, ip, port) : elbv2_deregister_target(r, tg, ip, port))
+        int port;
+        const char *id = ecs_task_target(t, lb, &port);
+        if (!id)
+            continue;
+        any = true;
+        if (reg ? elbv2_register_target(r, tg, id, port) : elbv2_deregister_target(r, tg, id, port))
             r->err = (struct dd_error){0};
         else
             ecs_service_event(r, svc, "(service %s) %s 1 targets in (target-group %s)", dd_in_str(svc, "serviceName"),
                               reg ? "registered" : "deregistered", tg);
     }
-    if (svc && ip && json_array_size(json_object_get(svc, "loadBalancers")))
+    if (any)
         ecs_service_save(r, cluster, svc);
     json_decref(svc);
 }
@@ -427,6 +434,7 @@ static void step_stop(struct dd_request *r, json_t *t, const char *last)
         set_status(t, "STOPPING");
     } else if (strcmp(last, "DEPROVISIONING") == 0) {
         release_eni(r, t);
+        ecs_instance_release(r, t);
         json_object_set_new(t, "stoppedAt", dd_time(r->now_ms));
         if (!json_object_get(t, "executionStoppedAt"))
             json_object_set_new(t, "executionStoppedAt", dd_time(r->now_ms));
@@ -554,22 +562,41 @@ static const char *service_launch_type(json_t *svc, const char **capacity)
 {
     json_t *s = json_array_get(json_object_get(svc, "capacityProviderStrategy"), 0);
     *capacity = s ? dd_in_str(s, "capacityProvider") : NULL;
-    return s ? "FARGATE" : dd_in_str(svc, "launchType");
+    const char *lt = dd_in_str(svc, "launchType");
+    return s ? "FARGATE" : lt ? lt : "EC2";
+}
+
+/* EC2 launch type: places the service's next task (l->instance, l->placed). 0 placed, 1 not
+ * (the service's event, unless it is already the newest one), -1 on error. */
+static int place_for_service(struct dd_request *r, json_t *svc, struct ecs_launch *l, char *instance)
+{
+    json_t *failures = NULL;
+    char closest[512];
+    json_decref(l->placed);
+    l->placed = NULL;
+    int rc = ecs_place(r, l, svc, true, instance, &l->placed, &failures, closest);
+    json_decref(failures);
+    if (rc == 0) {
+        l->instance = instance;
+        json_object_del(svc, "_unplaceable");
+    } else if (rc == 1) {
+        char msg[1024];
+        snprintf(msg, sizeof msg,
+                 "(service %s) was unable to place a task because no container instance met all of its requirements. "
+                 "%s For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.",
+                 dd_in_str(svc, "serviceName"), closest);
+        const char *newest = dd_in_str(json_array_get(json_object_get(svc, "events"), 0), "message");
+        if (!newest || strcmp(newest, msg) != 0)
+            ecs_service_event(r, svc, "%s", msg);
+        json_object_set_new(svc, "_unplaceable", json_true());
+    }
+    return rc;
 }
 
 static int start_some(struct dd_request *r, json_t *svc, const struct ecs_cluster *c, json_t *dep, int64_t n)
 {
     const char *cap, *lt = service_launch_type(svc, &cap);
-    if (strcmp(lt, "EC2") == 0) {
-        if (!dd_in_bool(svc, "_unplaceable"))
-            ecs_service_event(r, svc, "(service %s) was unable to place a task because no container instance met all "
-                                      "of its requirements. Reason: No Container Instances were found in your "
-                                      "cluster. For more information, see the Troubleshooting section of the Amazon "
-                                      "ECS Developer Guide.",
-                              dd_in_str(svc, "serviceName"));
-        json_object_set_new(svc, "_unplaceable", json_true());
-        return 0;
-    }
+    bool ec2 = strcmp(lt, "EC2") == 0;
     json_t *td = NULL;
     if (ecs_taskdef_find(r, dd_in_str(dep, "taskDefinition"), &td))
         return 0;
@@ -587,15 +614,23 @@ static int start_some(struct dd_request *r, json_t *svc, const struct ecs_cluste
         .deployment = dd_in_str(dep, "id"),
     };
     int rc = 0;
+    int64_t started = 0;
+    char instance[512];
     for (int64_t i = 0; i < n && rc == 0; i++) {
-        rc = ecs_task_launch(r, &l, arn);
-        if (rc == 0)
+        int placed = ec2 ? place_for_service(r, svc, &l, instance) : 0;
+        if (placed > 0)
+            break;
+        rc = placed < 0 ? -1 : ecs_task_launch(r, &l, arn);
+        if (rc == 0) {
             snprintf(list + strlen(list), sizeof list - strlen(list), " (task %s)", ecs_basename(arn));
+            started++;
+        }
     }
+    json_decref(l.placed);
     json_decref(td);
-    if (rc == 0 && n > 0)
+    if (rc == 0 && started > 0)
         ecs_service_event(r, svc, "(service %s) has started %lld tasks:%s.", dd_in_str(svc, "serviceName"),
-                          (long long)n, list);
+                          (long long)started, list);
     return rc;
 }
 
@@ -643,12 +678,15 @@ static bool targets_healthy(struct dd_request *r, json_t *svc, struct live *l, c
         if (!in_deployment(t, dep))
             continue;
         json_t *doc = ecs_task_load(r, dd_in_str(t, "arn"));
-        const char *ip = dd_in_str(doc, "_ip");
         bool ok = true;
-        json_array_foreach(ip ? lbs : NULL, j, lb)
+        json_array_foreach(lbs, j, lb)
         {
             char state[24];
-            elbv2_target_state(r, dd_in_str(lb, "targetGroupArn"), ip, (int)dd_in_int(lb, "containerPort", 0), state);
+            int port;
+            const char *id = ecs_task_target(doc, lb, &port);
+            if (!id)
+                continue;
+            elbv2_target_state(r, dd_in_str(lb, "targetGroupArn"), id, port, state);
             ok &= strcmp(state, "healthy") == 0;
         }
         json_decref(doc);
@@ -737,6 +775,8 @@ static int reconcile(struct dd_request *r, json_t *svc, const struct ecs_cluster
     json_decref(l.tasks);
     if (rc == 0 && waiting)
         rc = ecs_service_poke(r, dd_in_str(svc, "serviceArn"), sim_delay_ms(100, 15000));
+    else if (rc == 0 && active && want > 0 && dd_in_bool(svc, "_unplaceable"))
+        rc = ecs_service_poke(r, dd_in_str(svc, "serviceArn"), sim_delay_ms(10000, 60000)); /* placement retries */
     return rc;
 }
 

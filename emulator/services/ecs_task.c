@@ -14,7 +14,8 @@
 static const char SQL_TASK[] = "SELECT doc FROM ecs_task WHERE account=?1 AND region=?2 AND arn=?3";
 static const char SQL_INSERT[] =
     "INSERT INTO ecs_task (account, region, arn, cluster, service, deployment, family, started_by, launch_type,"
-    " last_status, desired_status, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+    " last_status, desired_status, doc, container_instance)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 static const char SQL_UPDATE[] =
     "UPDATE ecs_task SET last_status=?4, desired_status=?5, doc=?6 WHERE account=?1 AND region=?2 AND arn=?3";
 static const char SQL_COUNTS[] =
@@ -22,12 +23,14 @@ static const char SQL_COUNTS[] =
     " coalesce(sum(last_status IN ('PROVISIONING', 'PENDING', 'ACTIVATING') AND desired_status='RUNNING'), 0)"
     " FROM ecs_task WHERE account=?1 AND region=?2 AND cluster=?3 AND (?4 IS NULL OR service=?4)"
     " AND (?5 IS NULL OR deployment=?5)";
-/* ListTasks: ?3 cluster, ?4 desired status, ?5 family, ?6 service, ?7 startedBy, ?8 launch type;
- * one page: the ?10 tasks after seq ?9 (the page token), so a page costs its size, not the cluster's. */
-static const char SQL_LIST[] = "SELECT arn, seq FROM ecs_task WHERE account=?1 AND region=?2 AND cluster=?3"
-                               " AND desired_status=?4 AND (?5 IS NULL OR family=?5) AND (?6 IS NULL OR service=?6)"
-                               " AND (?7 IS NULL OR started_by=?7) AND (?8 IS NULL OR launch_type=?8) AND seq>?9"
-                               " ORDER BY seq LIMIT ?10";
+/* ListTasks: ?3 cluster, ?4 desired status, ?5 family, ?6 service, ?7 startedBy, ?8 launch type,
+ * ?11 container instance (id or ARN); one page: the ?10 tasks after seq ?9 (the page token), so a
+ * page costs its size, not the cluster's. */
+static const char SQL_LIST[] =
+    "SELECT arn, seq FROM ecs_task WHERE account=?1 AND region=?2 AND cluster=?3"
+    " AND desired_status=?4 AND (?5 IS NULL OR family=?5) AND (?6 IS NULL OR service=?6)"
+    " AND (?7 IS NULL OR started_by=?7) AND (?8 IS NULL OR launch_type=?8) AND seq>?9"
+    " AND (?11 IS NULL OR container_instance=?11 OR container_instance LIKE '%/' || ?11) ORDER BY seq LIMIT ?10";
 
 #define MAX_RUN_COUNT 10
 
@@ -205,13 +208,16 @@ static json_t *containers_for(struct dd_request *r, const struct ecs_launch *l, 
     return list;
 }
 
-/* The ENI attachment (PRECREATED) in one of the subnets; the subnet choice and groups kept private. */
-static void attach_network(struct dd_request *r, json_t *task, json_t *aws)
+/* The ENI attachment (PRECREATED) in one of the subnets (on EC2, the instance's own: `own`);
+ * the subnet choice and groups kept private. */
+static void attach_network(struct dd_request *r, json_t *task, json_t *aws, const char *own)
 {
     json_t *subnets = json_object_get(aws, "subnets");
     char pick[2];
     dd_random_hex(pick, 1);
     const char *subnet = json_string_value(json_array_get(subnets, strtoul(pick, NULL, 16) % json_array_size(subnets)));
+    if (own && *own)
+        subnet = own;
     struct ec2_subnet_info info;
     ec2_subnet_info(r, subnet, &info);
     char uuid[37];
@@ -224,6 +230,23 @@ static void attach_network(struct dd_request *r, json_t *task, json_t *aws)
     json_object_set(task, "_groups", json_object_get(aws, "securityGroups") ?: json_null());
     json_object_set_new(task, "_public_ip", json_boolean(dd_in_str(aws, "assignPublicIp") &&
                                                          strcmp(dd_in_str(aws, "assignPublicIp"), "ENABLED") == 0));
+}
+
+/* EC2 launch type: the container instance, its zone, and each container's host port bindings. */
+static void place_on_instance(json_t *t, const struct ecs_launch *l)
+{
+    json_object_set_new(t, "containerInstanceArn", json_string(l->instance));
+    json_object_set_new(t, "availabilityZone", json_string(dd_in_str(l->placed, "zone")));
+    json_object_set(t, "_placed", l->placed);
+    json_t *bindings = json_object_get(l->placed, "bindings");
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(t, "containers"), i, c)
+    {
+        json_t *b = json_object_get(bindings, dd_in_str(c, "name"));
+        if (b)
+            json_object_set(c, "networkBindings", b);
+    }
 }
 
 static json_t *new_task_doc(struct dd_request *r, const struct ecs_launch *l, const char *arn, const char *id)
@@ -255,8 +278,10 @@ static json_t *new_task_doc(struct dd_request *r, const struct ecs_launch *l, co
     json_object_set_new(t, "overrides", ov);
     json_object_set_new(t, "tags", json_array());
     ecs_tags_merge(t, l->tags, NULL);
+    if (l->instance)
+        place_on_instance(t, l);
     if (l->awsvpc)
-        attach_network(r, t, l->awsvpc);
+        attach_network(r, t, l->awsvpc, dd_in_str(l->placed, "subnet"));
     if (l->service)
         json_object_set_new(t, "_service", json_string(l->service));
     if (l->deployment)
@@ -283,6 +308,7 @@ int ecs_task_launch(struct dd_request *r, const struct ecs_launch *l, char *arn_
     store_bind_text(st, 10, "PROVISIONING");
     store_bind_text(st, 11, "RUNNING");
     store_bind_text(st, 12, text);
+    store_bind_text(st, 13, l->instance);
     free(text);
     json_decref(t);
     int rc = dd_exec(r, st);
@@ -351,17 +377,36 @@ static json_t *task_view(json_t *doc, bool tags)
     return o;
 }
 
+/* EC2 launch type: places the next task (l->instance, l->placed). 0 placed, 1 not
+ * (failures appended, once), -1 on error. */
+static int place_for_run(struct dd_request *r, json_t *in, struct ecs_launch *l, char *instance, json_t *failures)
+{
+    json_t *why = NULL;
+    char closest[512];
+    json_decref(l->placed);
+    l->placed = NULL;
+    int rc = ecs_place(r, l, in, false, instance, &l->placed, &why, closest);
+    if (rc == 0)
+        l->instance = instance;
+    if (rc == 1 && json_array_size(failures) == 0)
+        json_array_extend(failures, why);
+    json_decref(why);
+    return rc;
+}
+
 static json_t *run_tasks(struct dd_request *r, json_t *in, struct ecs_launch *l, json_int_t count)
 {
     json_t *tasks = json_array(), *failures = json_array();
-    if (strcmp(l->launch_type, "EC2") == 0) {
-        json_array_append_new(failures, json_pack("{s:s}", "reason", "No Container Instances were found in your "
-                                                                     "cluster."));
-        return json_pack("{s:o, s:o}", "tasks", tasks, "failures", failures);
-    }
+    bool ec2 = strcmp(l->launch_type, "EC2") == 0;
+    char instance[512];
     for (json_int_t i = 0; i < count; i++) {
         char arn[512];
-        if (ecs_task_launch(r, l, arn)) {
+        int placed = ec2 ? place_for_run(r, in, l, instance, failures) : 0;
+        if (placed > 0)
+            continue;
+        if (placed < 0 || ecs_task_launch(r, l, arn)) {
+            json_decref(l->placed);
+            l->placed = NULL;
             json_decref(tasks);
             json_decref(failures);
             return NULL;
@@ -370,21 +415,51 @@ static json_t *run_tasks(struct dd_request *r, json_t *in, struct ecs_launch *l,
         json_array_append_new(tasks, task_view(doc, true));
         json_decref(doc);
     }
+    json_decref(l->placed);
+    l->placed = NULL;
+    l->instance = NULL; /* it pointed into this frame */
     return json_pack("{s:o, s:o}", "tasks", tasks, "failures", failures);
 }
 
-json_t *ecs_op_RunTask(struct dd_request *r, json_t *in)
+/* StartTask: one task on each of the container instances named, no strategy asked. */
+static json_t *start_tasks(struct dd_request *r, json_t *in, struct ecs_launch *l)
+{
+    json_t *tasks = json_array(), *failures = json_array();
+    size_t i;
+    json_t *ref;
+    json_array_foreach(json_object_get(in, "containerInstances"), i, ref)
+    {
+        json_t *only = json_pack("{s:O}", "_only", ref);
+        json_t *out = run_tasks(r, only, l, 1);
+        json_decref(only);
+        if (!out) {
+            json_decref(tasks);
+            json_decref(failures);
+            return NULL;
+        }
+        json_array_extend(tasks, json_object_get(out, "tasks"));
+        json_array_extend(failures, json_object_get(out, "failures"));
+        json_decref(out);
+    }
+    return json_pack("{s:o, s:o}", "tasks", tasks, "failures", failures);
+}
+
+/* RunTask (count tasks placed by the scheduler) and StartTask (`start`: on the instances named). */
+static json_t *run_or_start(struct dd_request *r, json_t *in, bool start)
 {
     struct ecs_cluster c;
     json_t *td = NULL, *out = NULL;
     json_int_t count = dd_in_int(in, "count", 1);
     if (count < 1 || count > MAX_RUN_COUNT)
         return dd_fail(r, 400, "InvalidParameterException", "Count must be between 1 and %d.", MAX_RUN_COUNT);
+    if (start && (json_array_size(json_object_get(in, "containerInstances")) == 0 ||
+                  json_array_size(json_object_get(in, "containerInstances")) > MAX_RUN_COUNT))
+        return dd_fail(r, 400, "InvalidParameterException", "instanceIds can have at most %d items.", MAX_RUN_COUNT);
     if (ecs_cluster_get(r, dd_in_str(in, "cluster"), &c) || taskdef_for_run(r, dd_in_str(in, "taskDefinition"), &td))
         return NULL;
-    char lt[16], cp[64], group[300];
+    char lt[16] = "EC2", cp[64] = "", group[300];
     json_t *net = json_object_get(in, "networkConfiguration");
-    if (ecs_launch_type(r, in, &c, td, lt, cp) == 0 && ecs_network_check(r, td, net) == 0 &&
+    if ((start || ecs_launch_type(r, in, &c, td, lt, cp) == 0) && ecs_network_check(r, td, net) == 0 &&
         ecs_tags_check(r, json_object_get(in, "tags")) == 0) {
         snprintf(group, sizeof group, "family:%s", dd_in_str(td, "family"));
         struct ecs_launch l = {
@@ -398,10 +473,20 @@ json_t *ecs_op_RunTask(struct dd_request *r, json_t *in)
             .started_by = dd_in_str(in, "startedBy"),
             .group = dd_in_str(in, "group") ? dd_in_str(in, "group") : group,
         };
-        out = run_tasks(r, in, &l, count);
+        out = start ? start_tasks(r, in, &l) : run_tasks(r, in, &l, count);
     }
     json_decref(td);
     return out;
+}
+
+json_t *ecs_op_RunTask(struct dd_request *r, json_t *in)
+{
+    return run_or_start(r, in, false);
+}
+
+json_t *ecs_op_StartTask(struct dd_request *r, json_t *in)
+{
+    return run_or_start(r, in, true);
 }
 
 /* A task reference (ARN or id) of cluster c as an ARN into out (>= 512). */
@@ -494,6 +579,7 @@ json_t *ecs_op_ListTasks(struct dd_request *r, json_t *in)
     store_bind_text(st, 6, service ? ecs_basename(service) : NULL);
     store_bind_text(st, 7, dd_in_str(in, "startedBy"));
     store_bind_text(st, 8, dd_in_str(in, "launchType"));
+    store_bind_text(st, 11, dd_in_str(in, "containerInstance"));
     const char *token = dd_in_str(in, "nextToken");
     json_int_t max = dd_in_int(in, "maxResults", 100);
     sqlite3_bind_int64(st, 9, token ? strtoll(token, NULL, 10) : 0);

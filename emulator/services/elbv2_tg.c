@@ -596,6 +596,22 @@ static bool ipv4_valid(const char *s)
     return sscanf(s, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) == 4 && a < 256 && b < 256 && c < 256 && d < 256;
 }
 
+/* An instance target must exist, run, and live in the group's VPC (a zone is not asked for). */
+static int instance_valid_or_err(struct dd_request *r, struct elbv2_res *tg, const char *id)
+{
+    struct ec2_instance_info info;
+    if (ec2_instance_get(r, id, &info))
+        return dd_reject(r, 400, "InvalidTarget", "The following targets are not valid instances: '%s'", id);
+    if (strcmp(info.state, "running") != 0)
+        return dd_reject(r, 400, "InvalidTarget",
+                         "The following targets are not in a running state and cannot be registered: '%s'", id);
+    const char *vpc = dd_in_str(tg->doc, "VpcId");
+    if (vpc && strcmp(vpc, info.vpc_id) != 0)
+        return dd_reject(r, 400, "InvalidTarget", "The following targets are not in the target group VPC '%s': '%s'",
+                         vpc, id);
+    return 0;
+}
+
 /* The checks a target of this group must pass; the zone to record into t->zone. */
 static int target_valid_or_err(struct dd_request *r, struct elbv2_res *tg, struct target *t, const char *zone)
 {
@@ -616,8 +632,8 @@ static int target_valid_or_err(struct dd_request *r, struct elbv2_res *tg, struc
         if (zone && strcmp(zone, "all") != 0 && !zone_exists(r, zone))
             return dd_reject(r, 400, "ValidationError", "The Availability Zone '%s' is not valid", zone);
     } else if (strcmp(type, "instance") == 0) {
-        /* EC2 here runs no instances: no instance id names a running one. */
-        return dd_reject(r, 400, "InvalidTarget", "The following targets are not valid instances: '%s'", t->id);
+        if (instance_valid_or_err(r, tg, t->id))
+            return -1;
     } else if (strcmp(type, "alb") == 0) {
         struct elbv2_res lb;
         if (elbv2_load(r, &elbv2_kind_lb, t->id, &lb))

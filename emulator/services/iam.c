@@ -703,6 +703,24 @@ static int role_modifiable(struct dd_request *r, const char *name)
     return 0;
 }
 
+static const char SQL_PROFILE_LOOKUP[] = "SELECT arn, id FROM iam_instance_profile WHERE account=?1 AND ?2 IS NOT NULL"
+                                         " AND (name=?3 OR arn=?4)";
+
+bool iam_instance_profile_lookup(struct dd_request *r, const char *name, const char *arn, char arn_out[640],
+                                 char id_out[32])
+{
+    sqlite3_stmt *st = dd_stmt(r, SQL_PROFILE_LOOKUP);
+    store_bind_text(st, 3, name);
+    store_bind_text(st, 4, arn);
+    bool found = sqlite3_step(st) == SQLITE_ROW;
+    if (found) {
+        snprintf(arn_out, 640, "%s", store_col_text(st, 0));
+        snprintf(id_out, 32, "%s", store_col_text(st, 1));
+    }
+    sqlite3_reset(st);
+    return found;
+}
+
 bool iam_role_lookup(struct dd_request *r, const char *account, const char *name, struct iam_role_ref *out)
 {
     sqlite3_stmt *st = store_stmt(r->db, SQL_ROLE);

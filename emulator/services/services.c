@@ -12,6 +12,7 @@ extern const struct dd_service dd_service_elbv2;
 extern const struct dd_service dd_service_rds;
 extern const struct dd_service dd_service_cloudwatch;
 extern const struct dd_service dd_service_application_autoscaling;
+extern const struct dd_service dd_service_autoscaling;
 
 const struct dd_service *const dd_services[] = {
     &dd_service_sts,
@@ -25,5 +26,6 @@ const struct dd_service *const dd_services[] = {
     &dd_service_rds,
     &dd_service_cloudwatch,
     &dd_service_application_autoscaling,
+    &dd_service_autoscaling,
     NULL,
 };

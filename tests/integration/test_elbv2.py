@@ -406,6 +406,43 @@ class Elbv2Test(harness.EmulatorTest):
                                                           "'i-0123456789abcdef0'"):
             elb.register_targets(TargetGroupArn=instances["TargetGroupArn"], Targets=[{"Id": "i-0123456789abcdef0"}])
 
+    def test_instance_targets(self):
+        elb, ec2, n = self.elb(), self.client("ec2"), self.network()
+        image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+
+        def run(subnet):
+            return ec2.run_instances(ImageId=image, InstanceType="t3.micro", MinCount=1, MaxCount=1,
+                                     SubnetId=subnet)["Instances"][0]["InstanceId"]
+
+        tg = self.tg(n, name="inst", TargetType="instance")
+        arn = tg["TargetGroupArn"]
+        iid = run(n["subnets"][0])
+        with self.assertAwsError("InvalidTarget", message="The following targets are not in a running state and "
+                                                          "cannot be registered: '%s'" % iid):
+            elb.register_targets(TargetGroupArn=arn, Targets=[{"Id": iid}])
+        self.advance(60)
+        elb.register_targets(TargetGroupArn=arn, Targets=[{"Id": iid}, {"Id": iid, "Port": 9000}])
+        self.assertEqual(set(self.health(tg)), {(iid, 8000), (iid, 9000)})
+        self.assertEqual(self.health(tg)[(iid, 8000)]["State"], "unused")
+        lb = self.alb(n)
+        self.listener(lb, tg)
+        self.assertEqual(self.health(tg)[(iid, 8000)]["State"], "initial")
+        self.advance(5 * 30)
+        self.assertEqual(self.health(tg)[(iid, 8000)], {"State": "healthy"})
+        # an instance of another VPC
+        other = self.network(cidr="10.1.0.0/16")
+        stranger = run(other["subnets"][0])
+        self.advance(60)
+        with self.assertAwsError("InvalidTarget", message="The following targets are not in the target group VPC "
+                                                          "'%s': '%s'" % (n["vpc"], stranger)):
+            elb.register_targets(TargetGroupArn=arn, Targets=[{"Id": stranger}])
+        # a stopped instance cannot be registered
+        ec2.stop_instances(InstanceIds=[stranger])
+        tg2 = self.tg(other, name="other", TargetType="instance")
+        with self.assertAwsError("InvalidTarget", message="not in a running state"):
+            elb.register_targets(TargetGroupArn=tg2["TargetGroupArn"], Targets=[{"Id": stranger}])
+        elb.deregister_targets(TargetGroupArn=arn, Targets=[{"Id": iid, "Port": 9000}])
+
     def test_target_health_lifecycle(self):
         elb, n = self.elb(), self.network()
         lb, tg = self.alb(n), self.tg(n)

@@ -1,6 +1,7 @@
-"""The provisioner's drivers for where a stack keeps its images and data: AWS::ECR::Repository and
-AWS::RDS::DBSubnetGroup / DBInstance, applied, updated in place, replaced and destroyed with
-`drydock` against a running emulator, and checked with boto3."""
+"""The provisioner's drivers for a stack's images, data and compute: AWS::ECR::Repository,
+AWS::RDS::DBSubnetGroup / DBInstance, AWS::EC2::Instance / LaunchTemplate and
+AWS::AutoScaling::AutoScalingGroup / ScalingPolicy, applied, updated in place, replaced and
+destroyed with `drydock` against a running emulator, and checked with boto3."""
 import hashlib
 import json
 import os
@@ -13,6 +14,7 @@ from test_provisioner import SRC, StackTest  # noqa: E402
 
 REPOSITORY = os.path.join(SRC, "tests", "templates", "repository.yaml")
 POSTGRES = os.path.join(SRC, "tests", "templates", "postgres.yaml")
+COMPUTE = os.path.join(SRC, "tests", "templates", "compute.yaml")
 
 
 def sha(data):
@@ -106,6 +108,43 @@ class DataStackTest(StackTest):
         # the subnets are free again
         for s in subnets:
             ec2.delete_subnet(SubnetId=s)
+
+    def output(self, outs, name):
+        return re.search(r"%s\s*=?\s*(\S+)" % name, outs).group(1).strip('"')
+
+    def test_instance_group_and_policy(self):
+        ec2, asg, cw = self.client("ec2"), self.client("autoscaling"), self.client("cloudwatch")
+        vpc = ec2.create_vpc(CidrBlock="10.8.0.0/16")["Vpc"]["VpcId"]
+        subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.8.1.0/24", AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]
+        out = self.dd("apply", COMPUTE, "compute", "SubnetId=" + subnet)
+        self.assertIn("Apply complete: 4 added", out)
+        outs = self.dd("outputs", COMPUTE, "compute")
+        iid, group = self.output(outs, "InstanceId"), self.output(outs, "GroupName")
+        inst = ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]
+        self.assertEqual((inst["State"]["Name"], inst["InstanceType"], inst["SubnetId"]), ("running", "t3.micro", subnet))
+        self.assertIn(inst["PrivateIpAddress"], outs)
+        self.assertEqual(self.output(outs, "TemplateVersion"), "1")
+        g = asg.describe_auto_scaling_groups(AutoScalingGroupNames=[group])["AutoScalingGroups"][0]
+        self.assertEqual([i["LifecycleState"] for i in g["Instances"]], ["InService"])
+        policy = asg.describe_policies(AutoScalingGroupName=group)["ScalingPolicies"][0]
+        self.assertEqual(policy["PolicyARN"], self.output(outs, "PolicyArn"))
+        self.assertEqual(policy["TargetTrackingConfiguration"]["TargetValue"], 60.0)
+        self.assertEqual(len(cw.describe_alarms(AlarmNamePrefix="TargetTracking-" + group)["MetricAlarms"]), 2)
+        # tags and the policy's target change in place; the same instance and policy
+        out = self.dd("apply", COMPUTE, "compute", "SubnetId=" + subnet, "Role=batch", "TargetCpu=40")
+        self.assertIn("2 changed, 0 replaced", out)
+        tags = ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]["Tags"]
+        self.assertEqual(tags, [{"Key": "role", "Value": "batch"}])
+        policy = asg.describe_policies(AutoScalingGroupName=group)["ScalingPolicies"][0]
+        self.assertEqual((policy["PolicyARN"], policy["TargetTrackingConfiguration"]["TargetValue"]),
+                         (self.output(outs, "PolicyArn"), 40.0))
+        self.dd("destroy", COMPUTE, "compute")
+        self.assertEqual(ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]["State"]["Name"],
+                         "terminated")
+        self.assertEqual(asg.describe_auto_scaling_groups(AutoScalingGroupNames=[group])["AutoScalingGroups"], [])
+        self.assertEqual(cw.describe_alarms(AlarmNamePrefix="TargetTracking-" + group)["MetricAlarms"], [])
+        with self.assertAwsError("InvalidLaunchTemplateId.NotFound"):
+            ec2.describe_launch_templates(LaunchTemplateIds=[g["LaunchTemplate"]["LaunchTemplateId"]])
 
 
 if __name__ == "__main__":

@@ -52,7 +52,8 @@ class EmbeddedTest(unittest.TestCase):
     def test_scenarios_present(self):
         names = {os.path.basename(s) for s in SCENARIOS}
         self.assertTrue({"network.yaml", "alb-one-subnet.yaml", "fargate-web.yaml", "secrets-missing.yaml",
-                         "fargate-autoscale.yaml", "step-scaling.yaml", "fargate-web-db.yaml"} <= names, names)
+                         "fargate-autoscale.yaml", "step-scaling.yaml", "fargate-web-db.yaml", "ecs-on-ec2.yaml"}
+                        <= names, names)
 
     def test_network(self):
         p = self.check_passes(os.path.join(SRC, "scenarios", "network.yaml"))
@@ -74,6 +75,10 @@ class EmbeddedTest(unittest.TestCase):
     def test_fargate_web_db(self):
         p = self.check_passes(os.path.join(SRC, "scenarios", "fargate-web-db.yaml"))
         self.assertRegex(p.stdout, r"EC2 will not delete a subnet the database lives in +ok")
+
+    def test_ecs_on_ec2(self):
+        p = self.check_passes(os.path.join(SRC, "scenarios", "ecs-on-ec2.yaml"))
+        self.assertRegex(p.stdout, r"the group replaces it +ok")
 
     def test_step_scaling(self):
         self.check_passes(os.path.join(SRC, "scenarios", "step-scaling.yaml"))

@@ -148,29 +148,6 @@ static json_t *tracked_metric(struct dd_request *r, const char *group, json_t *c
                      "Average", "Dimensions", "Name", "AutoScalingGroupName", "Value", group);
 }
 
-static int alarm_put(struct dd_request *r, const char *policy_arn, const char *group, json_t *metric, bool high,
-                     double threshold, json_t *alarms)
-{
-    char uuid[37], name[512], arn[512];
-    dd_uuid(uuid);
-    snprintf(name, sizeof name, "TargetTracking-%s-%s-%s", group, high ? "AlarmHigh" : "AlarmLow", uuid);
-    int periods = high ? 3 : 15;
-    json_t *in = json_deep_copy(metric);
-    json_t *extra =
-        json_pack("{s:s, s:s++, s:b, s:[s], s:i, s:i, s:i, s:f, s:s}", "AlarmName", name, "AlarmDescription",
-                  "DO NOT EDIT OR DELETE. For TargetTrackingScaling policy ", policy_arn, ".", "ActionsEnabled", 1,
-                  "AlarmActions", policy_arn, "Period", 60, "EvaluationPeriods", periods, "DatapointsToAlarm", periods,
-                  "Threshold", threshold, "ComparisonOperator", high ? "GreaterThanThreshold" : "LessThanThreshold");
-    json_object_update(in, extra);
-    json_decref(extra);
-    int rc = cw_alarm_put(r, in, arn);
-    json_decref(in);
-    if (rc)
-        return -1;
-    json_array_append_new(alarms, json_pack("{s:s, s:s}", "AlarmName", name, "AlarmARN", arn));
-    return 0;
-}
-
 static json_t *tracking_alarms(struct dd_request *r, const char *policy_arn, const char *group, json_t *cfg)
 {
     json_t *metric = tracked_metric(r, group, cfg);
@@ -178,9 +155,9 @@ static json_t *tracking_alarms(struct dd_request *r, const char *policy_arn, con
         return NULL;
     double target = json_number_value(json_object_get(cfg, "TargetValue"));
     json_t *alarms = json_array();
-    int rc = alarm_put(r, policy_arn, group, metric, true, target, alarms);
+    int rc = cw_tracking_alarm_put(r, policy_arn, group, metric, true, target, alarms);
     if (!rc && !dd_in_bool(cfg, "DisableScaleIn"))
-        rc = alarm_put(r, policy_arn, group, metric, false, target * 0.9, alarms);
+        rc = cw_tracking_alarm_put(r, policy_arn, group, metric, false, target * 0.9, alarms);
     json_decref(metric);
     if (rc) {
         json_decref(alarms);

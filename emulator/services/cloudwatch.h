@@ -19,6 +19,7 @@
 #define DD_CLOUDWATCH_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "service.h"
@@ -38,6 +39,14 @@ int cw_publish(struct dd_request *r, const char *ns, const char *metric, json_t 
  * (borrowed), with PutMetricAlarm's rules, and starts its evaluation. The
  * alarm's ARN into arn_out (>= 512 bytes). 0 or -1 (r->err). */
 int cw_alarm_put(struct dd_request *r, json_t *in, char *arn_out);
+
+/* Creates one of a target tracking policy's two alarms as AWS names and configures them:
+ * "TargetTracking-RESOURCE-AlarmHigh-UUID", 3 of 3 one-minute periods above `threshold`, or
+ * "...-AlarmLow-UUID", 15 of 15 below it; on `metric` (borrowed: Namespace, MetricName,
+ * Dimensions, Statistic, Unit), with `policy_arn` its only action. Appends {AlarmName, AlarmARN}
+ * to `alarms`. 0 or -1 (r->err). */
+int cw_tracking_alarm_put(struct dd_request *r, const char *policy_arn, const char *resource, json_t *metric,
+                          bool high, double threshold, json_t *alarms);
 
 /* Deletes the alarm `name` if it exists (and its pending evaluation). */
 void cw_alarm_delete(struct dd_request *r, const char *name);

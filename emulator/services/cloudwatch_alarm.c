@@ -815,6 +815,31 @@ int cw_alarm_evaluate(struct dd_request *r, const char *name, json_t *payload)
     return rc;
 }
 
+/* ---- target tracking alarms (cloudwatch.h) ------------------------------------------------------- */
+
+int cw_tracking_alarm_put(struct dd_request *r, const char *policy_arn, const char *resource, json_t *metric,
+                          bool high, double threshold, json_t *alarms)
+{
+    char uuid[37], name[2048], arn[512];
+    dd_uuid(uuid);
+    snprintf(name, sizeof name, "TargetTracking-%s-%s-%s", resource, high ? "AlarmHigh" : "AlarmLow", uuid);
+    int periods = high ? 3 : 15;
+    json_t *in = json_deep_copy(metric);
+    json_t *extra =
+        json_pack("{s:s, s:s++, s:b, s:[s], s:i, s:i, s:i, s:f, s:s}", "AlarmName", name, "AlarmDescription",
+                  "DO NOT EDIT OR DELETE. For TargetTrackingScaling policy ", policy_arn, ".", "ActionsEnabled", 1,
+                  "AlarmActions", policy_arn, "Period", 60, "EvaluationPeriods", periods, "DatapointsToAlarm", periods,
+                  "Threshold", threshold, "ComparisonOperator", high ? "GreaterThanThreshold" : "LessThanThreshold");
+    json_object_update(in, extra);
+    json_decref(extra);
+    int rc = cw_alarm_put(r, in, arn);
+    json_decref(in);
+    if (rc)
+        return -1;
+    json_array_append_new(alarms, json_pack("{s:s, s:s}", "AlarmName", name, "AlarmARN", arn));
+    return 0;
+}
+
 /* ---- PutMetricAlarm ---------------------------------------------------------------------------- */
 
 static int invalid(struct dd_request *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

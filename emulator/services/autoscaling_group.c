@@ -977,3 +977,39 @@ int asg_reconcile(struct dd_request *r, const char *name, json_t *payload)
     asg_group_free(&g);
     return rc;
 }
+
+/* ---- what ECS capacity providers ask (autoscaling.h) ------------------------------------------------- */
+
+static const char SQL_GROUP_OF[] = "SELECT grp FROM asg_instance WHERE account=?1 AND region=?2 AND id=?3";
+
+int asg_group_exists(struct dd_request *r, const char *name, bool *protect_new)
+{
+    struct asg_group g;
+    if (asg_group_load(r, name, &g))
+        return 1;
+    if (protect_new)
+        *protect_new = dd_in_bool(g.doc, "NewInstancesProtectedFromScaleIn");
+    asg_group_free(&g);
+    return 0;
+}
+
+int asg_group_of_instance(struct dd_request *r, const char *id, char *group)
+{
+    sqlite3_stmt *st = dd_stmt(r, SQL_GROUP_OF);
+    store_bind_text(st, 3, id);
+    int rc = 1;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        snprintf(group, 256, "%s", store_col_text(st, 0));
+        rc = 0;
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+int asg_protect_instance(struct dd_request *r, const char *id, bool protect)
+{
+    char group[256];
+    if (asg_group_of_instance(r, id, group))
+        return 1;
+    return member_set(r, id, NULL, NULL, protect ? 1 : 0);
+}

@@ -56,9 +56,6 @@ int asg_poke(struct dd_request *r, const char *name, int64_t delay_ms);
 /* Whether the group's process `name` ("Launch", "AlarmNotification", ...) is suspended. */
 bool asg_suspended(const struct asg_group *g, const char *process);
 
-/* The number of the group's instances that count toward its capacity (not Terminating). */
-int64_t asg_capacity(struct dd_request *r, const char *name);
-
 /* Clock time `ms` as AWS writes it in causes: 2024-05-14T10:20:30Z. */
 void asg_iso(int64_t ms, char out[32]);
 

@@ -406,3 +406,28 @@ int asg_alarm_action(struct dd_request *r, const char *policy_arn, const struct 
     json_decref(p.doc);
     return rc;
 }
+
+/* ---- what ECS capacity providers ask (autoscaling.h) ------------------------------------------------- */
+
+int asg_put_tracking_policy(struct dd_request *r, const char *group, const char *policy, json_t *metric, double target,
+                            int64_t warmup_s)
+{
+    json_t *in = json_pack("{s:s, s:s, s:s, s:I, s:{s:O, s:f}}", "AutoScalingGroupName", group, "PolicyName", policy,
+                           "PolicyType", "TargetTrackingScaling", "EstimatedInstanceWarmup", (json_int_t)warmup_s,
+                           "TargetTrackingConfiguration", "CustomizedMetricSpecification", metric, "TargetValue",
+                           target);
+    json_t *out = asg_op_PutScalingPolicy(r, in);
+    json_decref(in);
+    json_decref(out);
+    return out ? 0 : -1;
+}
+
+int asg_delete_named_policy(struct dd_request *r, const char *group, const char *policy)
+{
+    struct policy p;
+    if (policy_get(r, group, policy, &p))
+        return 0;
+    int rc = policy_delete(r, &p);
+    json_decref(p.doc);
+    return rc;
+}

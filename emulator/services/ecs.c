@@ -68,7 +68,14 @@ static const char SCHEMA_2[] =
     "ALTER TABLE ecs_task ADD COLUMN container_instance TEXT;"
     "CREATE INDEX ecs_task_instance ON ecs_task (account, region, container_instance, desired_status);";
 
-static const char *const schema[] = {SCHEMA_1, SCHEMA_2, NULL};
+/* Capacity providers backed by an Auto Scaling group (ecs_capacity.c). */
+static const char SCHEMA_3[] =
+    "CREATE TABLE ecs_capacity ("
+    " account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL, arn TEXT NOT NULL, grp TEXT NOT NULL,"
+    " doc TEXT NOT NULL, PRIMARY KEY (account, region, name)) WITHOUT ROWID;"
+    "CREATE UNIQUE INDEX ecs_capacity_grp ON ecs_capacity (account, region, grp);";
+
+static const char *const schema[] = {SCHEMA_1, SCHEMA_2, SCHEMA_3, NULL};
 
 static const char SQL_CLUSTER[] = "SELECT doc FROM ecs_cluster WHERE account=?1 AND region=?2 AND name=?3";
 static const char SQL_CLUSTERS[] = "SELECT arn FROM ecs_cluster WHERE account=?1 AND region=?2 ORDER BY arn";
@@ -98,6 +105,8 @@ static const struct arn_kind arn_kinds[] = {
      "UPDATE ecs_service SET doc=?4 WHERE account=?1 AND region=?2 AND arn=?3"},
     {":task/", "SELECT doc FROM ecs_task WHERE account=?1 AND region=?2 AND arn=?3",
      "UPDATE ecs_task SET doc=?4 WHERE account=?1 AND region=?2 AND arn=?3"},
+    {":capacity-provider/", "SELECT doc FROM ecs_capacity WHERE account=?1 AND region=?2 AND arn=?3",
+     "UPDATE ecs_capacity SET doc=?4 WHERE account=?1 AND region=?2 AND arn=?3"},
 };
 
 /* ---- common helpers ----------------------------------------------------------------------------- */
@@ -302,17 +311,15 @@ static bool strategy_ok(struct dd_request *r, json_t *providers, json_t *strateg
     return true;
 }
 
-static int providers_check(struct dd_request *r, json_t *providers)
+static int providers_check(struct dd_request *r, json_t *providers, const char *cluster)
 {
     size_t i;
     json_t *p;
     json_array_foreach(providers, i, p)
     {
         const char *n = json_string_value(p);
-        if (strcmp(n, "FARGATE") != 0 && strcmp(n, "FARGATE_SPOT") != 0)
-            return ecs_invalid(r, "The specified capacity provider '%s' is not in an ACTIVE state. Specify a valid "
-                                  "capacity provider and try again.",
-                               n);
+        if (!ecs_capacity_is_fargate(n) && ecs_capacity_usable(r, n, cluster))
+            return -1;
     }
     return 0;
 }
@@ -321,7 +328,9 @@ static int apply_providers(struct dd_request *r, json_t *doc, json_t *in)
 {
     json_t *providers = json_object_get(in, "capacityProviders");
     json_t *strategy = json_object_get(in, "defaultCapacityProviderStrategy");
-    if (providers && providers_check(r, providers))
+    const char *cluster = dd_in_str(doc, "clusterName");
+    if (providers && (providers_check(r, providers, cluster) ||
+                      ecs_capacity_sync(r, cluster, json_object_get(doc, "capacityProviders"), providers)))
         return -1;
     if (!providers)
         providers = json_object_get(doc, "capacityProviders");
@@ -408,7 +417,12 @@ json_t *ecs_op_DeleteCluster(struct dd_request *r, json_t *in)
         return dd_fail(r, 400, "ClusterContainsTasksException", "The Cluster cannot be deleted while Tasks are active.");
     json_t *doc = cluster_load(r, c.name);
     json_t *out = cluster_out(r, doc);
+    int rc = ecs_capacity_sync(r, c.name, json_object_get(doc, "capacityProviders"), NULL);
     json_decref(doc);
+    if (rc) {
+        json_decref(out);
+        return NULL;
+    }
     json_object_set_new(out, "status", json_string("INACTIVE"));
     st = dd_stmt(r, SQL_DELETE_CLUSTER);
     store_bind_text(st, 3, c.name);
@@ -706,6 +720,7 @@ static const struct sim_kind events[] = {
     {ECS_RECONCILE_EVENT, ecs_service_reconcile},
     {ECS_METRICS_EVENT, ecs_service_metrics},
     {ECS_CLUSTER_METRICS_EVENT, ecs_cluster_metrics},
+    {ECS_CAPACITY_METRICS_EVENT, ecs_capacity_metrics},
 };
 
 const struct dd_service dd_service_ecs = {

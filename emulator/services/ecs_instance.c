@@ -108,7 +108,7 @@ int64_t ecs_instance_count(struct dd_request *r, const char *cluster)
     return dd_single_int(st, 0);
 }
 
-/* Every ACTIVE service of the cluster runs its scheduler: capacity came or went. */
+/* Capacity came or went: tasks waiting for it are placed, every ACTIVE service of the cluster runs its scheduler. */
 static int poke_services(struct dd_request *r, const char *cluster)
 {
     json_t *arns = json_array();
@@ -117,7 +117,7 @@ static int poke_services(struct dd_request *r, const char *cluster)
     while (sqlite3_step(st) == SQLITE_ROW)
         json_array_append_new(arns, json_string(store_col_text(st, 0)));
     sqlite3_reset(st);
-    int rc = 0;
+    int rc = ecs_place_waiting(r, cluster);
     size_t i;
     json_t *a;
     json_array_foreach(arns, i, a)
@@ -329,6 +329,9 @@ static int instance_register(struct dd_request *r, const struct registration *g,
                             g->subnet ? g->subnet : "");
     free(arn);
     json_object_set_new(doc, "_dynamic", json_array());
+    char provider[256];
+    if (ecs_capacity_of_instance(r, g->ec2_id, provider))
+        json_object_set_new(doc, "capacityProviderName", json_string(provider));
     ecs_tags_merge(doc, g->tags, NULL);
     int rc = instance_save(r, doc);
     if (rc == 0)
@@ -1108,6 +1111,7 @@ int ecs_place(struct dd_request *r, const struct ecs_launch *l, json_t *placemen
     *failures = NULL;
     const char *only = dd_in_str(placement, "_only");
     json_t *docs = active_instances(r, l->cluster->name, only);
+    ecs_capacity_filter(r, l->capacity, docs);
     size_t count = json_array_size(docs);
     if (count == 0 && only) {
         json_decref(docs);

@@ -11,6 +11,8 @@
  *   ecs_setting   account settings per principal
  *   ecs_instance  container instances per cluster: the EC2 instance, status, doc (the
  *                 ContainerInstance; counts computed from the tasks when described)
+ *   ecs_capacity  capacity providers backed by an Auto Scaling group: name, the group, doc
+ *                 (the CapacityProvider; the cluster it is associated with and its managed policy)
  *
  * Documents are stored as AWS shows them; keys starting with '_' are private
  * (a task's ENI, a deployment's bookkeeping) and never leave the emulator.
@@ -33,6 +35,7 @@
 #define ECS_RECONCILE_EVENT "ecs.service.reconcile"
 #define ECS_METRICS_EVENT "ecs.service.metrics"
 #define ECS_CLUSTER_METRICS_EVENT "ecs.cluster.metrics"
+#define ECS_CAPACITY_METRICS_EVENT "ecs.capacity.metrics"
 
 /* ---- common (ecs.c) --------------------------------------------------------------------------- */
 
@@ -93,11 +96,20 @@ struct ecs_launch {
     /* EC2 launch type: where ecs_place put the task (NULL for Fargate). */
     const char *instance;     /* the container instance ARN */
     json_t *placed;           /* borrowed ecs_place result: {ec2, subnet, cpu, memory, bindings} */
+    /* Unplaced on a managed-scaling capacity provider: the task waits in PROVISIONING for capacity. */
+    bool awaiting;
 };
 
 /* Creates a task in PROVISIONING and schedules its first step. Its ARN into
  * arn_out (>= 512). 0 or -1 (r->err). */
 int ecs_task_launch(struct dd_request *r, const struct ecs_launch *l, char *arn_out);
+
+/* Places a task waiting for capacity where l (placed by ecs_place) says and starts its lifecycle:
+ * 0 or -1. `t` is the loaded task (borrowed; saved). */
+int ecs_task_assign(struct dd_request *r, json_t *t, const struct ecs_launch *l);
+
+/* Places the cluster's tasks waiting for capacity where they now fit: 0 or -1. */
+int ecs_place_waiting(struct dd_request *r, const char *cluster);
 
 /* Asks a task to stop (desiredStatus STOPPED): `stop_code` and `reason` are
  * kept; exit_code >= 0 marks its essential container as exited with it.
@@ -148,6 +160,26 @@ void ecs_instance_release(struct dd_request *r, json_t *task);
 /* The target a load balancer entry `lb` registers for task t: the task's IP and the
  * container port (awsvpc), else its EC2 instance and the host port. NULL when none. */
 const char *ecs_task_target(json_t *t, json_t *lb, int *port);
+
+/* ---- capacity providers (ecs_capacity.c) ------------------------------------------------------ */
+
+/* The provider `name` (new reference) or NULL. */
+json_t *ecs_capacity_load(struct dd_request *r, const char *name);
+bool ecs_capacity_is_fargate(const char *name);
+/* Whether `name` is a custom provider with managed scaling ENABLED. */
+bool ecs_capacity_managed(struct dd_request *r, const char *name);
+/* Whether the custom provider exists, is ACTIVE and (cluster non-NULL) free for or associated with `cluster`:
+ * 0, or -1 with InvalidParameterException. */
+int ecs_capacity_usable(struct dd_request *r, const char *name, const char *cluster);
+/* Follows a cluster's capacityProviders going from `before` to `after` (borrowed): providers added are
+ * associated with `cluster` (their managed policy made), those removed dissociated. 0 or -1. */
+int ecs_capacity_sync(struct dd_request *r, const char *cluster, json_t *before, json_t *after);
+/* Keeps in `instances` (container instance docs) only those the custom provider's group launched. */
+void ecs_capacity_filter(struct dd_request *r, const char *name, json_t *instances);
+/* The provider whose group launched EC2 instance `ec2_id` into out (>= 256), or NULL. */
+const char *ecs_capacity_of_instance(struct dd_request *r, const char *ec2_id, char *out);
+/* The "ecs.capacity.metrics" event (resource: the provider's name). */
+int ecs_capacity_metrics(struct dd_request *r, const char *name, json_t *payload);
 
 /* ---- services (ecs_service.c) ----------------------------------------------------------------- */
 
@@ -204,7 +236,8 @@ void ecs_task_save(struct dd_request *r, json_t *task);
     X(PutAccountSettingDefault, 0) X(ListAccountSettings, DD_OP_READ) X(RegisterContainerInstance, 0)             \
     X(DeregisterContainerInstance, 0) X(ListContainerInstances, DD_OP_READ)                                        \
     X(DescribeContainerInstances, DD_OP_READ) X(UpdateContainerInstancesState, 0) X(PutAttributes, 0)              \
-    X(ListAttributes, DD_OP_READ) X(DeleteAttributes, 0) X(StartTask, 0)
+    X(ListAttributes, DD_OP_READ) X(DeleteAttributes, 0) X(StartTask, 0) X(CreateCapacityProvider, 0)              \
+    X(DescribeCapacityProviders, DD_OP_READ) X(UpdateCapacityProvider, 0) X(DeleteCapacityProvider, 0)
 
 #define ECS_DECLARE(op, flags) json_t *ecs_op_##op(struct dd_request *r, json_t *in);
 ECS_HANDLERS(ECS_DECLARE)

@@ -257,10 +257,17 @@ static json_t *service_doc(struct dd_request *r, json_t *in, const struct ecs_cl
                             dd_in_str(in, "propagateTags") ? dd_in_str(in, "propagateTags") : "NONE",
                             "enableExecuteCommand", dd_in_bool(in, "enableExecuteCommand"), "tags");
     free(arn);
-    if (json_array_size(json_object_get(in, "capacityProviderStrategy")))
-        json_object_set(svc, "capacityProviderStrategy", json_object_get(in, "capacityProviderStrategy"));
+    /* the cluster's default strategy, when it names an Auto Scaling group provider, becomes the service's */
+    json_t *dflt = dd_in_str(in, "launchType") ? NULL : ecs_cluster_strategy(r, c->name);
+    const char *first = dd_in_str(json_array_get(dflt, 0), "capacityProvider");
+    json_t *strategy = json_object_get(in, "capacityProviderStrategy");
+    if (!json_array_size(strategy) && first && !ecs_capacity_is_fargate(first))
+        strategy = dflt;
+    if (json_array_size(strategy))
+        json_object_set(svc, "capacityProviderStrategy", strategy);
     else
         json_object_set_new(svc, "launchType", json_string(lt));
+    json_decref(dflt);
     if (json_object_get(in, "placementConstraints"))
         json_object_set(svc, "placementConstraints", json_object_get(in, "placementConstraints"));
     if (json_object_get(in, "placementStrategy"))
@@ -330,8 +337,16 @@ static int update_deploying(struct dd_request *r, json_t *in, json_t *svc, bool 
     int rc = ecs_network_check(r, td, net ? net : json_object_get(svc, "networkConfiguration"));
     if (rc == 0)
         rc = check_load_balancers(r, lbs ? lbs : json_object_get(svc, "loadBalancers"), td, NULL);
+    json_t *strategy = json_object_get(in, "capacityProviderStrategy");
+    const char *cp = dd_in_str(json_array_get(strategy, 0), "capacityProvider");
+    if (rc == 0 && cp && !ecs_capacity_is_fargate(cp))
+        rc = ecs_capacity_usable(r, cp, ecs_basename(dd_in_str(svc, "clusterArn")));
+    if (rc == 0 && cp) { /* a new strategy: a new deployment on it */
+        json_object_set(svc, "capacityProviderStrategy", strategy);
+        json_object_del(svc, "launchType");
+    }
     if (rc == 0) {
-        *redeploy = dd_in_bool(in, "forceNewDeployment") || net || lbs ||
+        *redeploy = dd_in_bool(in, "forceNewDeployment") || net || lbs || cp ||
                     strcmp(dd_in_str(td, "taskDefinitionArn"), dd_in_str(svc, "taskDefinition")) != 0;
         json_object_set_new(svc, "taskDefinition", json_string(dd_in_str(td, "taskDefinitionArn")));
         if (net)

@@ -563,7 +563,7 @@ static const char *service_launch_type(json_t *svc, const char **capacity)
     json_t *s = json_array_get(json_object_get(svc, "capacityProviderStrategy"), 0);
     *capacity = s ? dd_in_str(s, "capacityProvider") : NULL;
     const char *lt = dd_in_str(svc, "launchType");
-    return s ? "FARGATE" : lt ? lt : "EC2";
+    return s ? (ecs_capacity_is_fargate(*capacity) ? "FARGATE" : "EC2") : lt ? lt : "EC2";
 }
 
 /* EC2 launch type: places the service's next task (l->instance, l->placed). 0 placed, 1 not
@@ -618,8 +618,11 @@ static int start_some(struct dd_request *r, json_t *svc, const struct ecs_cluste
     char instance[512];
     for (int64_t i = 0; i < n && rc == 0; i++) {
         int placed = ec2 ? place_for_service(r, svc, &l, instance) : 0;
-        if (placed > 0)
+        l.awaiting = placed > 0 && ecs_capacity_managed(r, cap);
+        if (placed > 0 && !l.awaiting)
             break;
+        if (l.awaiting)
+            l.instance = NULL;
         rc = placed < 0 ? -1 : ecs_task_launch(r, &l, arn);
         if (rc == 0) {
             snprintf(list + strlen(list), sizeof list - strlen(list), " (task %s)", ecs_basename(arn));

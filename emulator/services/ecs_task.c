@@ -18,6 +18,11 @@ static const char SQL_INSERT[] =
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 static const char SQL_UPDATE[] =
     "UPDATE ecs_task SET last_status=?4, desired_status=?5, doc=?6 WHERE account=?1 AND region=?2 AND arn=?3";
+static const char SQL_SET_INSTANCE[] =
+    "UPDATE ecs_task SET container_instance=?4 WHERE account=?1 AND region=?2 AND arn=?3";
+static const char SQL_AWAITING[] =
+    "SELECT arn FROM ecs_task WHERE account=?1 AND region=?2 AND cluster=?3 AND desired_status='RUNNING'"
+    " AND container_instance IS NULL AND json_extract(doc, '$._awaiting') ORDER BY seq";
 static const char SQL_COUNTS[] =
     "SELECT coalesce(sum(last_status='RUNNING'), 0),"
     " coalesce(sum(last_status IN ('PROVISIONING', 'PENDING', 'ACTIVATING') AND desired_status='RUNNING'), 0)"
@@ -158,13 +163,12 @@ int ecs_launch_type(struct dd_request *r, json_t *in, const struct ecs_cluster *
         snprintf(lt, 16, "%s", given);
     } else if (json_array_size(use)) {
         const char *p = dd_in_str(json_array_get(use, 0), "capacityProvider");
-        if (strcmp(p, "FARGATE") != 0 && strcmp(p, "FARGATE_SPOT") != 0) {
+        bool fargate = ecs_capacity_is_fargate(p);
+        if (!fargate && ecs_capacity_usable(r, p, c->name)) {
             json_decref(dflt);
-            return ecs_invalid(r, "The specified capacity provider '%s' is not in an ACTIVE state. Specify a valid "
-                                  "capacity provider and try again.",
-                               p);
+            return -1;
         }
-        snprintf(lt, 16, "FARGATE");
+        snprintf(lt, 16, "%s", fargate ? "FARGATE" : "EC2");
         snprintf(cp, 64, "%s", p);
     } else {
         snprintf(lt, 16, "EC2");
@@ -280,6 +284,8 @@ static json_t *new_task_doc(struct dd_request *r, const struct ecs_launch *l, co
     ecs_tags_merge(t, l->tags, NULL);
     if (l->instance)
         place_on_instance(t, l);
+    if (l->awaiting)
+        json_object_set_new(t, "_awaiting", json_true());
     if (l->awsvpc)
         attach_network(r, t, l->awsvpc, dd_in_str(l->placed, "subnet"));
     if (l->service)
@@ -312,10 +318,22 @@ int ecs_task_launch(struct dd_request *r, const struct ecs_launch *l, char *arn_
     free(text);
     json_decref(t);
     int rc = dd_exec(r, st);
-    if (rc == 0)
+    if (rc == 0 && !l->awaiting)
         rc = ecs_task_schedule(r, arn, ecs_step_delay());
     free(arn);
     return rc;
+}
+
+int ecs_task_assign(struct dd_request *r, json_t *t, const struct ecs_launch *l)
+{
+    place_on_instance(t, l);
+    json_object_del(t, "_awaiting");
+    ecs_task_save(r, t);
+    sqlite3_stmt *st = dd_stmt(r, SQL_SET_INSTANCE);
+    store_bind_text(st, 3, dd_in_str(t, "taskArn"));
+    store_bind_text(st, 4, l->instance);
+    int rc = dd_exec(r, st);
+    return rc ? rc : ecs_task_schedule(r, dd_in_str(t, "taskArn"), ecs_step_delay());
 }
 
 /* The first essential container exits with `code` (its reason from the admin crash, if any). */
@@ -386,9 +404,9 @@ static int place_for_run(struct dd_request *r, json_t *in, struct ecs_launch *l,
     json_decref(l->placed);
     l->placed = NULL;
     int rc = ecs_place(r, l, in, false, instance, &l->placed, &why, closest);
-    if (rc == 0)
-        l->instance = instance;
-    if (rc == 1 && json_array_size(failures) == 0)
+    l->instance = rc == 0 ? instance : NULL;
+    l->awaiting = rc == 1 && ecs_capacity_managed(r, l->capacity);
+    if (rc == 1 && !l->awaiting && json_array_size(failures) == 0)
         json_array_extend(failures, why);
     json_decref(why);
     return rc;
@@ -402,7 +420,7 @@ static json_t *run_tasks(struct dd_request *r, json_t *in, struct ecs_launch *l,
     for (json_int_t i = 0; i < count; i++) {
         char arn[512];
         int placed = ec2 ? place_for_run(r, in, l, instance, failures) : 0;
-        if (placed > 0)
+        if (placed > 0 && !l->awaiting)
             continue;
         if (placed < 0 || ecs_task_launch(r, l, arn)) {
             json_decref(l->placed);
@@ -518,6 +536,59 @@ json_t *ecs_op_StopTask(struct dd_request *r, json_t *in)
     json_t *out = json_pack("{s:o}", "task", task_view(doc, false));
     json_decref(doc);
     return out;
+}
+
+/* Places one task waiting for capacity (its service's placement, else the default spread): 0 placed or not, -1. */
+static int place_waiting(struct dd_request *r, const struct ecs_cluster *c, json_t *t)
+{
+    json_t *td = NULL, *svc = NULL, *placed = NULL, *failures = NULL;
+    if (ecs_taskdef_find(r, dd_in_str(t, "taskDefinitionArn"), &td))
+        return 0;
+    if (dd_in_str(t, "_service"))
+        svc = ecs_service_load(r, c->name, dd_in_str(t, "_service"));
+    struct ecs_launch l = {.cluster = c,
+                           .taskdef = td,
+                           .launch_type = "EC2",
+                           .capacity = dd_in_str(t, "capacityProviderName"),
+                           .group = dd_in_str(t, "group")};
+    char instance[512], closest[512];
+    int rc = ecs_place(r, &l, svc, true, instance, &placed, &failures, closest);
+    if (rc == 0) {
+        l.instance = instance;
+        l.placed = placed;
+        rc = ecs_task_assign(r, t, &l);
+    }
+    json_decref(placed);
+    json_decref(failures);
+    json_decref(svc);
+    json_decref(td);
+    return rc < 0 ? -1 : 0;
+}
+
+int ecs_place_waiting(struct dd_request *r, const char *cluster)
+{
+    struct ecs_cluster c;
+    if (ecs_cluster_get(r, cluster, &c)) {
+        r->err = (struct dd_error){0};
+        return 0;
+    }
+    json_t *arns = json_array(), *a;
+    sqlite3_stmt *st = dd_stmt(r, SQL_AWAITING);
+    store_bind_text(st, 3, c.name);
+    while (sqlite3_step(st) == SQLITE_ROW)
+        json_array_append_new(arns, json_string(store_col_text(st, 0)));
+    sqlite3_reset(st);
+    int rc = 0;
+    size_t i;
+    json_array_foreach(arns, i, a)
+    {
+        json_t *t = rc ? NULL : ecs_task_load(r, json_string_value(a));
+        if (t)
+            rc = place_waiting(r, &c, t);
+        json_decref(t);
+    }
+    json_decref(arns);
+    return rc;
 }
 
 /* ---- DescribeTasks, ListTasks --------------------------------------------------------------------- */

@@ -195,6 +195,22 @@ class EmulatorTest(unittest.TestCase):
             self.fail("expected AWS error %s" % code)
 
 
+class ManualClockTest(EmulatorTest):
+    """An EmulatorTest on the manual clock: nothing happens until advance() moves it, and the
+    advance runs every simulation event due by then before it returns."""
+
+    def setUp(self):
+        super().setUp()
+        self.emulator.admin("POST", "/_drydock/clock", {"mode": "manual"})
+
+    def tearDown(self):
+        self.emulator.admin("POST", "/_drydock/clock", {"mode": "real"})
+        super().tearDown()
+
+    def advance(self, seconds):
+        return self.emulator.admin("POST", "/_drydock/clock", {"advance_seconds": seconds})
+
+
 class _Result(unittest.TextTestResult):
     pass
 

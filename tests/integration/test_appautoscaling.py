@@ -35,19 +35,11 @@ CPU_TT = {"TargetValue": 50.0,
 MAX_BELOW_MIN = "Maximum capacity cannot be less than minimum capacity"
 
 
-class AppAutoScalingTest(harness.EmulatorTest):
+class AppAutoScalingTest(harness.ManualClockTest):
     def setUp(self):
         super().setUp()
-        self.emulator.admin("POST", "/_drydock/clock", {"mode": "manual"})
         self.ecs = self.client("ecs")
         self.aas = self.client("application-autoscaling")
-
-    def tearDown(self):
-        self.emulator.admin("POST", "/_drydock/clock", {"mode": "real"})
-        super().tearDown()
-
-    def advance(self, seconds):
-        return self.emulator.admin("POST", "/_drydock/clock", {"advance_seconds": seconds})
 
     def now(self):
         return self.emulator.admin("GET", "/_drydock/clock")["now_ms"] / 1000.0

@@ -21,19 +21,13 @@ POLICY_ARN = r"^arn:aws:autoscaling:%s:%s:scalingPolicy:[0-9a-f-]{36}:autoScalin
 ISO = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"
 
 
-class AutoScalingTest(harness.EmulatorTest):
+class AutoScalingTest(harness.ManualClockTest):
     def setUp(self):
         super().setUp()
-        self.emulator.admin("POST", "/_drydock/clock", {"mode": "manual"})
         self.asg = self.client("autoscaling")
         self.ec2 = self.client("ec2")
 
-    def tearDown(self):
-        self.emulator.admin("POST", "/_drydock/clock", {"mode": "real"})
-        super().tearDown()
 
-    def advance(self, seconds):
-        return self.emulator.admin("POST", "/_drydock/clock", {"advance_seconds": seconds})
 
     # ---- the world: a VPC, a launch template, a target group ------------------------------------
 

@@ -14,14 +14,10 @@ import harness
 UTC = datetime.timezone.utc
 
 
-class CloudWatchTest(harness.EmulatorTest):
+class CloudWatchTest(harness.ManualClockTest):
     def setUp(self):
         super().setUp()
-        self.emulator.admin("POST", "/_drydock/clock", {"mode": "manual"})
         self.cw = self.client("cloudwatch")
-
-    def advance(self, seconds):
-        self.emulator.admin("POST", "/_drydock/clock", {"advance_seconds": seconds})
 
     def now(self):
         return self.emulator.admin("GET", "/_drydock/clock")["now_ms"] / 1000.0

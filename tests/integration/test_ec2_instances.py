@@ -11,15 +11,11 @@ import harness
 ECS_AL2023 = "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id"
 
 
-class Ec2InstancesTest(harness.EmulatorTest):
+class Ec2InstancesTest(harness.ManualClockTest):
     def setUp(self):
         super().setUp()
         self.ec2 = self.client("ec2")
-        self.emulator.admin("POST", "/_drydock/clock", {"mode": "manual"})
         self.ami = self.client("ssm").get_parameter(Name=ECS_AL2023)["Parameter"]["Value"]
-
-    def advance(self, seconds):
-        self.emulator.admin("POST", "/_drydock/clock", {"advance_seconds": seconds})
 
     def run1(self, **kw):
         args = {"ImageId": self.ami, "InstanceType": "t3.micro", "MinCount": 1, "MaxCount": 1}

@@ -46,18 +46,10 @@ def policy(*rules):
     return json.dumps({"rules": list(rules)})
 
 
-class EcrTest(harness.EmulatorTest):
+class EcrTest(harness.ManualClockTest):
     def setUp(self):
         super().setUp()
-        self.emulator.admin("POST", "/_drydock/clock", {"mode": "manual"})
         self.ecr = self.client("ecr")
-
-    def tearDown(self):
-        self.emulator.admin("POST", "/_drydock/clock", {"mode": "real"})
-        super().tearDown()
-
-    def advance(self, seconds):
-        return self.emulator.admin("POST", "/_drydock/clock", {"advance_seconds": seconds})
 
     def now(self):
         return self.emulator.admin("GET", "/_drydock/clock")["now_ms"] / 1000.0

@@ -29,19 +29,13 @@ def container(name="web", image="nginx:1.25", port=80, **kw):
     return c
 
 
-class EcsTest(harness.EmulatorTest):
+class EcsTest(harness.ManualClockTest):
     def setUp(self):
         super().setUp()
-        self.emulator.admin("POST", "/_drydock/clock", {"mode": "manual"})
         self.ecs = self.client("ecs")
         self.ec2 = self.client("ec2")
 
-    def tearDown(self):
-        self.emulator.admin("POST", "/_drydock/clock", {"mode": "real"})
-        super().tearDown()
 
-    def advance(self, seconds):
-        return self.emulator.admin("POST", "/_drydock/clock", {"advance_seconds": seconds})
 
     # ---- the world a service needs --------------------------------------------------------------
 

@@ -22,21 +22,15 @@ EC2_TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{
     "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
 
 
-class EcsCapacityProviderTest(harness.EmulatorTest):
+class EcsCapacityProviderTest(harness.ManualClockTest):
     def setUp(self):
         super().setUp()
-        self.emulator.admin("POST", "/_drydock/clock", {"mode": "manual"})
         self.ecs = self.client("ecs")
         self.ec2 = self.client("ec2")
         self.asg = self.client("autoscaling")
         self.cw = self.client("cloudwatch")
 
-    def tearDown(self):
-        self.emulator.admin("POST", "/_drydock/clock", {"mode": "real"})
-        super().tearDown()
 
-    def advance(self, seconds):
-        return self.emulator.admin("POST", "/_drydock/clock", {"advance_seconds": seconds})
 
     # ---- the world: a VPC, an instance profile, a launch template, groups -------------------------
 

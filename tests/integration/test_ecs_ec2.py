@@ -34,19 +34,13 @@ def attribute(ci, name):
     return [a.get("value") for a in ci["attributes"] if a["name"] == name][0]
 
 
-class EcsEc2Test(harness.EmulatorTest):
+class EcsEc2Test(harness.ManualClockTest):
     def setUp(self):
         super().setUp()
-        self.emulator.admin("POST", "/_drydock/clock", {"mode": "manual"})
         self.ecs = self.client("ecs")
         self.ec2 = self.client("ec2")
 
-    def tearDown(self):
-        self.emulator.admin("POST", "/_drydock/clock", {"mode": "real"})
-        super().tearDown()
 
-    def advance(self, seconds):
-        return self.emulator.admin("POST", "/_drydock/clock", {"advance_seconds": seconds})
 
     # ---- the world ------------------------------------------------------------------------------
 

@@ -14,16 +14,9 @@ import harness
 CERT = "arn:aws:acm:us-east-1:000000000000:certificate/0b6f5c2e-1111-2222-3333-444455556666"
 
 
-class Elbv2Test(harness.EmulatorTest):
+class Elbv2Test(harness.ManualClockTest):
     # AWS-like delays: health checks take HealthyThresholdCount x interval seconds.
     emulator_args = ("--pace", "aws")
-
-    def setUp(self):
-        super().setUp()
-        self.emulator.admin("POST", "/_drydock/clock", {"mode": "manual"})
-
-    def advance(self, seconds):
-        self.emulator.admin("POST", "/_drydock/clock", {"advance_seconds": seconds})
 
     def elb(self):
         return self.client("elbv2")

@@ -13,15 +13,8 @@ import harness
 PW = "Secret-pass1"
 
 
-class RdsTest(harness.EmulatorTest):
+class RdsTest(harness.ManualClockTest):
     emulator_args = ("--pace", "aws")
-
-    def setUp(self):
-        super().setUp()
-        self.emulator.admin("POST", "/_drydock/clock", {"mode": "manual"})
-
-    def advance(self, seconds):
-        self.emulator.admin("POST", "/_drydock/clock", {"advance_seconds": seconds})
 
     def rds(self):
         return self.client("rds")

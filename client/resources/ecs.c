@@ -373,4 +373,60 @@ static const struct rs_driver ecs_service = {
     .create = service_create, .read = service_read, .update = service_update, .remove = service_remove,
 };
 
-const struct rs_driver *const rs_family_ecs[] = {&ecs_cluster, &cluster_assoc, &task_definition, &ecs_service, NULL};
+/* ---- CapacityProvider: an Auto Scaling group as a cluster's capacity ------------------------------- */
+
+static int provider_create(struct rs_ctx *c, json_t *props, char **id)
+{
+    char *name = rs_str(props, "Name") ? strdup(rs_str(props, "Name")) : rs_physical_name(c, 255);
+    json_t *in = rs_pick(props, (const char *const[]){"AutoScalingGroupProvider", "Tags", NULL});
+    json_object_set_new(in, "name", json_string(name));
+    *id = name;
+    return rs_do(c, "ecs", "CreateCapacityProvider", in);
+}
+
+static int provider_update(struct rs_ctx *c, json_t *props)
+{
+    if (rs_changed(c, props, "AutoScalingGroupProvider")) {
+        /* UpdateCapacityProvider takes the provider without its group, which cannot change */
+        json_t *p = json_deep_copy(json_object_get(props, "AutoScalingGroupProvider"));
+        json_object_del(p, "AutoScalingGroupArn");
+        if (rs_do(c, "ecs", "UpdateCapacityProvider",
+                  json_pack("{s:s, s:o}", "name", c->physical_id, "autoScalingGroupProvider", p)))
+            return -1;
+    }
+    if (!rs_changed(c, props, "Tags"))
+        return 0;
+    json_t *out = rs_call(c, "ecs", "DescribeCapacityProviders", json_pack("{s[s]}", "capacityProviders",
+                                                                            c->physical_id));
+    const char *arn = rs_str(rs_first(out, "capacityProviders"), "capacityProviderArn");
+    int rc = arn ? rs_update_tags(c, &TAGGING, arn, props) : out ? rs_fail(c, "capacity provider %s is gone",
+                                                                           c->physical_id)
+                                                                 : -1;
+    json_decref(out);
+    return rc;
+}
+
+static int provider_remove(struct rs_ctx *c, json_t *props)
+{
+    json_t *out = rs_call(c, "ecs", "DeleteCapacityProvider", json_pack("{s:s}", "capacityProvider", c->physical_id));
+    if (!out) /* ECS says ClientException "The specified capacity provider does not exist." */
+        return rs_gone(c) || strstr(c->err.message, "does not exist") ? 0 : -1;
+    json_t *cp = json_object_get(out, "capacityProvider");
+    int rc = 0;
+    /* still associated with a cluster: ECS answers, but the provider stays */
+    if (rs_str(cp, "updateStatus") && strcmp(rs_str(cp, "updateStatus"), "DELETE_FAILED") == 0)
+        rc = rs_fail(c, "%s", rs_str(cp, "updateStatusReason") ? rs_str(cp, "updateStatusReason") : "DELETE_FAILED");
+    json_decref(out);
+    return rc;
+}
+
+static const struct rs_driver capacity_provider = {
+    .type = "AWS::ECS::CapacityProvider",
+    .required = (const char *const[]){"AutoScalingGroupProvider", NULL},
+    .replace = (const char *const[]){"Name", NULL},
+    .attributes = NONE,
+    .create = provider_create, .update = provider_update, .remove = provider_remove,
+};
+
+const struct rs_driver *const rs_family_ecs[] = {&ecs_cluster, &cluster_assoc, &task_definition, &ecs_service,
+                                                 &capacity_provider, NULL};

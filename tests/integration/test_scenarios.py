@@ -52,7 +52,8 @@ class EmbeddedTest(unittest.TestCase):
     def test_scenarios_present(self):
         names = {os.path.basename(s) for s in SCENARIOS}
         self.assertTrue({"network.yaml", "alb-one-subnet.yaml", "fargate-web.yaml", "secrets-missing.yaml",
-                         "fargate-autoscale.yaml", "step-scaling.yaml", "fargate-web-db.yaml", "ecs-on-ec2.yaml"}
+                         "fargate-autoscale.yaml", "step-scaling.yaml", "fargate-web-db.yaml", "ecs-on-ec2.yaml",
+                         "ecs-capacity-provider.yaml"}
                         <= names, names)
 
     def test_network(self):
@@ -79,6 +80,10 @@ class EmbeddedTest(unittest.TestCase):
     def test_ecs_on_ec2(self):
         p = self.check_passes(os.path.join(SRC, "scenarios", "ecs-on-ec2.yaml"))
         self.assertRegex(p.stdout, r"the group replaces it +ok")
+
+    def test_ecs_capacity_provider(self):
+        p = self.check_passes(os.path.join(SRC, "scenarios", "ecs-capacity-provider.yaml"))
+        self.assertRegex(p.stdout, r"managed scaling grows the group +ok")
 
     def test_step_scaling(self):
         self.check_passes(os.path.join(SRC, "scenarios", "step-scaling.yaml"))

@@ -105,14 +105,6 @@ static json_t *policy_json(const struct policy *p)
     return o;
 }
 
-/* Deletes the CloudWatch alarms a target tracking policy owns. */
-static void alarms_delete(struct dd_request *r, json_t *alarms)
-{
-    size_t i;
-    json_t *a;
-    json_array_foreach(alarms, i, a) cw_alarm_delete(r, dd_in_str(a, "AlarmName"));
-}
-
 /* ---- step scaling: the rules of StepAdjustments ---------------------------------------------------- */
 
 static int interval_cmp(const void *a, const void *b)
@@ -295,7 +287,7 @@ json_t *aas_op_PutScalingPolicy(struct dd_request *r, json_t *in)
     if (strcmp(type, "StepScaling") == 0 ? steps_check(r, cfg) : 0)
         goto cleanup;
     if (exists)
-        alarms_delete(r, old.alarms);
+        cw_alarms_delete(r, old.alarms);
     if (strcmp(type, "TargetTrackingScaling") == 0 && !(alarms = tracking_alarms(r, arn, &k, cfg)))
         goto cleanup;
     char *cfg_text = json_dumps(cfg, JSON_COMPACT), *alarms_text = alarms ? json_dumps(alarms, JSON_COMPACT) : NULL;
@@ -352,7 +344,7 @@ json_t *aas_op_DeleteScalingPolicy(struct dd_request *r, json_t *in)
                        "No scaling policy found for service namespace: %s, resource ID: %s, scalable dimension: %s, "
                        "policy name: %s",
                        k.ns, k.rid, k.dim, name);
-    alarms_delete(r, p.alarms);
+    cw_alarms_delete(r, p.alarms);
     policy_free(&p);
     st = aas_stmt(r, SQL_DELETE_POLICY, &k);
     store_bind_text(st, 6, name);
@@ -365,7 +357,7 @@ int aas_policies_delete_all(struct dd_request *r, const struct aas_key *k)
     struct policy p;
     while (sqlite3_step(st) == SQLITE_ROW) {
         policy_row(st, &p);
-        alarms_delete(r, p.alarms);
+        cw_alarms_delete(r, p.alarms);
         policy_free(&p);
     }
     sqlite3_reset(st);

@@ -67,16 +67,9 @@ static int policy_get(struct dd_request *r, const char *group, const char *name_
     return rc;
 }
 
-static void alarms_delete(struct dd_request *r, json_t *alarms)
-{
-    size_t i;
-    json_t *a;
-    json_array_foreach(alarms, i, a) cw_alarm_delete(r, dd_in_str(a, "AlarmName"));
-}
-
 static int policy_delete(struct dd_request *r, struct policy *p)
 {
-    alarms_delete(r, json_object_get(p->doc, "Alarms"));
+    cw_alarms_delete(r, json_object_get(p->doc, "Alarms"));
     sqlite3_stmt *st = dd_stmt(r, SQL_DELETE_POLICY);
     store_bind_text(st, 3, p->arn);
     return dd_exec(r, st);
@@ -221,7 +214,7 @@ json_t *asg_op_PutScalingPolicy(struct dd_request *r, json_t *in)
         free(a);
     } else {
         snprintf(arn, sizeof arn, "%s", old.arn);
-        alarms_delete(r, json_object_get(old.doc, "Alarms"));
+        cw_alarms_delete(r, json_object_get(old.doc, "Alarms"));
         json_decref(old.doc);
     }
     json_t *doc = json_deep_copy(in), *alarms = json_array();

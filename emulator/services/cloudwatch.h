@@ -51,6 +51,9 @@ int cw_tracking_alarm_put(struct dd_request *r, const char *policy_arn, const ch
 /* Deletes the alarm `name` if it exists (and its pending evaluation). */
 void cw_alarm_delete(struct dd_request *r, const char *name);
 
+/* Deletes the alarms of a list like cw_tracking_alarm_put's ([{AlarmName, ...}], borrowed). */
+void cw_alarms_delete(struct dd_request *r, json_t *alarms);
+
 /* Why an alarm invokes a scaling policy (Application Auto Scaling's or EC2 Auto Scaling's):
  * an alarm whose actions name a policy ARN invokes it when it enters that state and, as AWS
  * does for Auto Scaling actions, again at every evaluation while it stays in it. */

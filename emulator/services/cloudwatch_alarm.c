@@ -840,6 +840,13 @@ int cw_tracking_alarm_put(struct dd_request *r, const char *policy_arn, const ch
     return 0;
 }
 
+void cw_alarms_delete(struct dd_request *r, json_t *alarms)
+{
+    size_t i;
+    json_t *a;
+    json_array_foreach(alarms, i, a) cw_alarm_delete(r, dd_in_str(a, "AlarmName"));
+}
+
 /* ---- PutMetricAlarm ---------------------------------------------------------------------------- */
 
 static int invalid(struct dd_request *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -358,16 +358,31 @@ static int update_deploying(struct dd_request *r, json_t *in, json_t *svc, bool 
     return rc;
 }
 
-json_t *ecs_op_UpdateService(struct dd_request *r, json_t *in)
+/* The ACTIVE service of `in`, or NULL with AWS's error (ServiceNotActiveException once draining). */
+static json_t *active_or_err(struct dd_request *r, json_t *in, struct ecs_cluster *c)
 {
-    struct ecs_cluster c;
-    json_t *svc = service_or_err(r, in, &c);
-    if (!svc)
-        return NULL;
-    if (strcmp(dd_in_str(svc, "status"), "ACTIVE") != 0) {
+    json_t *svc = service_or_err(r, in, c);
+    if (svc && strcmp(dd_in_str(svc, "status"), "ACTIVE") != 0) {
         json_decref(svc);
         return dd_fail(r, 400, "ServiceNotActiveException", "Service was not ACTIVE.");
     }
+    return svc;
+}
+
+/* The primary deployment follows the service's desired count. */
+static void primary_follows(struct dd_request *r, json_t *svc)
+{
+    json_t *primary = json_array_get(json_object_get(svc, "deployments"), 0);
+    json_object_set(primary, "desiredCount", json_object_get(svc, "desiredCount"));
+    json_object_set_new(primary, "updatedAt", dd_time(r->now_ms));
+}
+
+json_t *ecs_op_UpdateService(struct dd_request *r, json_t *in)
+{
+    struct ecs_cluster c;
+    json_t *svc = active_or_err(r, in, &c);
+    if (!svc)
+        return NULL;
     bool redeploy = false;
     if (update_deploying(r, in, svc, &redeploy)) {
         json_decref(svc);
@@ -385,9 +400,7 @@ json_t *ecs_op_UpdateService(struct dd_request *r, json_t *in)
         json_object_set(svc, "healthCheckGracePeriodSeconds", json_object_get(in, "healthCheckGracePeriodSeconds"));
     if (redeploy)
         ecs_service_deploy(r, svc);
-    json_t *primary = json_array_get(json_object_get(svc, "deployments"), 0);
-    json_object_set(primary, "desiredCount", json_object_get(svc, "desiredCount"));
-    json_object_set_new(primary, "updatedAt", dd_time(r->now_ms));
+    primary_follows(r, svc);
     ecs_service_save(r, c.name, svc);
     json_t *out = NULL;
     if (ecs_service_poke(r, dd_in_str(svc, "serviceArn"), 0) == 0)
@@ -446,13 +459,9 @@ json_t *ecs_op_ListServices(struct dd_request *r, json_t *in)
 json_t *ecs_op_DeleteService(struct dd_request *r, json_t *in)
 {
     struct ecs_cluster c;
-    json_t *svc = service_or_err(r, in, &c);
+    json_t *svc = active_or_err(r, in, &c);
     if (!svc)
         return NULL;
-    if (strcmp(dd_in_str(svc, "status"), "ACTIVE") != 0) {
-        json_decref(svc);
-        return dd_fail(r, 400, "ServiceNotActiveException", "Service was not ACTIVE.");
-    }
     if (dd_in_int(svc, "desiredCount", 0) > 0 && !dd_in_bool(in, "force")) {
         json_decref(svc);
         return dd_fail(r, 400, "InvalidParameterException", "The service cannot be stopped while it is scaled above 0.");
@@ -507,9 +516,7 @@ int ecs_service_set_desired(struct dd_request *r, const char *cluster, const cha
         return 1;
     json_object_set_new(svc, "desiredCount", json_integer(desired));
     json_object_del(svc, "_steady");
-    json_t *primary = json_array_get(json_object_get(svc, "deployments"), 0);
-    json_object_set_new(primary, "desiredCount", json_integer(desired));
-    json_object_set_new(primary, "updatedAt", dd_time(r->now_ms));
+    primary_follows(r, svc);
     ecs_service_save(r, c.name, svc);
     int rc = ecs_service_poke(r, dd_in_str(svc, "serviceArn"), 0);
     json_decref(svc);
